@@ -1,0 +1,199 @@
+"""Reading settings from the environment, failing loudly and naming the variable.
+
+Every reader raises ``ImproperlyConfigured`` with the variable's name and what
+was wrong, so a bad value stops the process at start, never later.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off"
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_timezone(name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = os.environ.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an IANA time zone such as Asia/Urumqi"
+        ) from None
+    return value
+
+
+def database_from_env(name: str, default_sqlite_path: Path) -> dict:
+    """DATABASE_URL → a Django DATABASES entry.
+
+    SQLite gets WAL and ``transaction_mode: IMMEDIATE`` so that concurrent
+    writers queue instead of failing with "database is locked".
+    """
+    import dj_database_url
+
+    raw = os.environ.get(name)
+    if not raw:
+        default_sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        raw = f"sqlite:///{default_sqlite_path}"
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=0)
+    except Exception as exc:  # dj_database_url raises several types for bad URLs
+        raise ImproperlyConfigured(
+            f"{name} is not a usable database URL ({exc}); "
+            "examples: postgres://user:pass@127.0.0.1:5432/fundflow or sqlite:///var/fundflow.sqlite3"
+        ) from None
+    engine = config.get("ENGINE", "")
+    if engine.endswith("sqlite3"):
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            }
+        )
+    elif engine.endswith("postgresql"):
+        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ImproperlyConfigured(
+            f"{name} must point at PostgreSQL or SQLite, not {engine or raw!r}"
+        )
+    return config
+
+
+def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def broker_from_env(name: str, var_dir: Path) -> tuple[str, dict]:
+    """CELERY_BROKER_URL, or Redis on localhost when it answers, else a file broker.
+
+    The file broker (kombu's filesystem transport) needs no server and still
+    lets a separate worker process consume what the web process sends.
+    """
+    raw = os.environ.get(name)
+    if raw:
+        scheme = urlsplit(raw).scheme
+        if scheme not in {"redis", "rediss", "filesystem", "memory", "amqp", "sqla+sqlite"}:
+            raise ImproperlyConfigured(
+                f"{name}={raw!r}: unsupported scheme {scheme!r}; use redis://host:6379/0"
+            )
+        url = raw
+    elif redis_answers():
+        url = "redis://127.0.0.1:6379/0"
+    else:
+        url = "filesystem://"
+    options: dict = {}
+    if url.startswith("filesystem"):
+        folder = var_dir / "celery" / "queue"
+        processed = var_dir / "celery" / "processed"
+        folder.mkdir(parents=True, exist_ok=True)
+        processed.mkdir(parents=True, exist_ok=True)
+        options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(processed),
+            "store_processed": False,
+        }
+    elif url.startswith("redis"):
+        # Tasks not acknowledged within this time are redelivered (acks_late tasks).
+        options = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)}
+    return url, options
+
+
+def email_from_env(name: str) -> dict:
+    """EMAIL_URL → Django e-mail settings.
+
+    ``console://`` (default), ``locmem://``, ``file:///path``,
+    ``smtp://user:password@host:587?tls=1`` or ``smtps://...`` (SSL).
+    """
+    raw = os.environ.get(name) or "console://"
+    parts = urlsplit(raw)
+    backends = {
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "file": "django.core.mail.backends.filebased.EmailBackend",
+        "dummy": "django.core.mail.backends.dummy.EmailBackend",
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    if parts.scheme not in backends:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: unknown scheme {parts.scheme!r}; use one of {', '.join(sorted(backends))}"
+        )
+    result: dict = {"EMAIL_BACKEND": backends[parts.scheme]}
+    if parts.scheme == "file":
+        result["EMAIL_FILE_PATH"] = parts.path or "var/mail"
+    if parts.scheme in {"smtp", "smtps"}:
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"{name}={raw!r}: an SMTP URL needs a host")
+        query = parse_qs(parts.query)
+        try:
+            port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r}: the port is not a number") from None
+        result.update(
+            EMAIL_HOST=parts.hostname,
+            EMAIL_PORT=port,
+            EMAIL_HOST_USER=unquote(parts.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+            EMAIL_USE_SSL=parts.scheme == "smtps",
+            EMAIL_USE_TLS=query.get("tls", ["0"])[0].lower() in TRUE,
+        )
+    return result

@@ -1,0 +1,201 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from grants.audit import AuditEntry, AuditHead
+from grants.models import (
+    ApiToken,
+    Application,
+    Attachment,
+    AttachmentKind,
+    CostLine,
+    CostLineKind,
+    Jurisdiction,
+    Membership,
+    Organization,
+    Program,
+    ProgramField,
+    RoleAssignment,
+    Sequence,
+    User,
+)
+
+
+class RoleInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    autocomplete_fields = ["jurisdiction"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization", "user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [RoleInline, MembershipInline]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ("display_name", "phone")}),)
+    list_display = ("username", "display_name", "email", "is_staff", "is_active")
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name", "name_en")
+    readonly_fields = ("path",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "uscc", "kind", "district", "is_sme", "created_at")
+    list_filter = ("kind", "is_sme", "district")
+    search_fields = ("name", "uscc")
+    inlines = [MembershipInline]
+
+
+class ProgramFieldInline(admin.TabularInline):
+    model = ProgramField
+    extra = 0
+
+
+class CostLineKindInline(admin.TabularInline):
+    model = CostLineKind
+    extra = 0
+
+
+class AttachmentKindInline(admin.TabularInline):
+    model = AttachmentKind
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "year", "levels", "cap", "opens", "closes", "is_active")
+    list_filter = ("kind", "year", "is_active")
+    search_fields = ("code", "name")
+    inlines = [ProgramFieldInline, CostLineKindInline, AttachmentKindInline]
+
+
+class CostLineInline(admin.TabularInline):
+    model = CostLine
+    extra = 0
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    readonly_fields = (
+        "kind",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    exclude = ("file",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-mostly: state changes go through the review workflow, which audits them."""
+
+    list_display = (
+        "number",
+        "program",
+        "organization",
+        "status",
+        "level",
+        "award_amount",
+        "submitted_at",
+    )
+    list_filter = ("program", "status", "level")
+    search_fields = ("number", "organization__name", "organization__uscc")
+    readonly_fields = (
+        "number",
+        "program",
+        "organization",
+        "status",
+        "level",
+        "chain",
+        "round",
+        "award_amount",
+        "submitted_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "fields",
+    )
+    inlines = [CostLineInline, AttachmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "level", "jurisdiction")
+    list_filter = ("role", "level")
+    search_fields = ("user__username",)
+    autocomplete_fields = ["user", "jurisdiction"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "role", "created_at")
+    search_fields = ("user__username", "organization__name")
+    autocomplete_fields = ["user", "organization"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "at",
+        "actor_name",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "from_status",
+        "to_status",
+    )
+    list_filter = ("action", "role", "object_type")
+    search_fields = ("actor_name", "object_id", "comment")
+    date_hierarchy = "at"
+
+
+@admin.register(AuditHead)
+class AuditHeadAdmin(ReadOnlyAdmin):
+    list_display = ("id", "entries", "last_hash")
+
+
+@admin.register(Sequence)
+class SequenceAdmin(ReadOnlyAdmin):
+    list_display = ("key", "last")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "expires_at", "last_used_at")
+    readonly_fields = ("user", "key_hash", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,667 @@
+"""API v1 endpoints for programmes, jurisdictions, organisations and applications.
+
+Endpoints validate shape with schemas, then call ``grants.services``; who
+may see what comes from ``grants.selectors`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.contrib.auth import authenticate
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja import Status as Reply
+from ninja.files import UploadedFile
+from pydantic import BeforeValidator, Field
+
+from config.api import paginate
+from grants import services
+from grants.errors import Forbidden, InvalidInput, NotFound
+from grants.models import Application, Jurisdiction, Program, Role, Status
+from grants.selectors import (
+    applications_visible_to,
+    has_role,
+    is_member,
+    organizations_visible_to,
+    user_roles,
+)
+from rules.services import check_for_api
+
+router = Router()
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else timezone.localtime(value)
+
+
+def _reject_number(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(_('Give the amount as a string such as "30000.00", not a number.'))
+    return value
+
+
+MoneyStr = Annotated[
+    str, BeforeValidator(_reject_number), Field(description='Decimal string, e.g. "30000.00"')
+]
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    roles: list[str]
+    organizations: list[int]
+
+
+class BudgetOut(Schema):
+    allocated: str
+    committed: str
+    paid: str
+    available: str
+
+
+class ProgramOut(Schema):
+    code: str
+    name: str
+    kind: str
+    year: int
+    levels: list[str]
+    cap: str | None
+    budget: BudgetOut
+    opens: dt.datetime
+    closes: dt.datetime
+    is_open: bool
+
+
+class ProgramFieldOut(Schema):
+    name: str
+    type: str
+    required: bool
+    label: str
+    choices: list[Any]
+
+
+class CostLineKindOut(Schema):
+    code: str
+    label: str
+    counts_toward_award: bool
+
+
+class AttachmentKindOut(Schema):
+    code: str
+    label: str
+    required: bool
+
+
+class RuleSetOut(Schema):
+    version: str
+    sha256: str | None
+
+
+class ProgramDetailOut(ProgramOut):
+    description: str
+    allowed_org_kinds: list[str]
+    fields: list[ProgramFieldOut]
+    cost_line_kinds: list[CostLineKindOut]
+    attachment_kinds: list[AttachmentKindOut]
+    rule_set: RuleSetOut
+
+
+class JurisdictionOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    level: str
+    parent: str | None
+
+
+class OrganizationIn(Schema):
+    name: str
+    uscc: str
+    kind: str
+    district: str
+    is_sme: bool = False
+    legal_representative: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    uscc: str
+    kind: str
+    district: str
+    is_sme: bool
+
+
+class CostLineIn(Schema):
+    kind: str
+    amount: MoneyStr
+    reference: str = ""
+
+
+class CostLineOut(Schema):
+    kind: str
+    amount: str
+    reference: str
+
+
+class ApplicationIn(Schema):
+    program: str
+    organization: int
+    fields: dict[str, Any] = {}
+    cost_lines: list[CostLineIn] = []
+
+
+class ApplicationPatch(Schema):
+    fields: dict[str, Any] | None = None
+    cost_lines: list[CostLineIn] | None = None
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+class CheckOut(Schema):
+    rule: str
+    version: str
+    passed: bool
+    severity: str
+    reason: str
+    reasons: dict[str, str]
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    program: str
+    program_name: str
+    organization: int
+    organization_name: str
+    district: str
+    status: str
+    level: str | None
+    chain: list[str]
+    round: int
+    fields: dict[str, Any]
+    cost_lines: list[CostLineOut]
+    attachments: list[AttachmentOut]
+    checks: list[CheckOut]
+    rule_set_version: str | None
+    award_amount: str | None
+    history: list[dict[str, Any]]
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+class ApplicationListItem(Schema):
+    id: int
+    number: str
+    program: str
+    organization: int
+    organization_name: str
+    district: str
+    status: str
+    level: str | None
+    award_amount: str | None
+    submitted_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+class Page(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+
+
+class ApplicationPage(Page):
+    results: list[ApplicationListItem]
+
+
+class OrganizationPage(Page):
+    results: list[OrganizationOut]
+
+
+class AuditVerifyOut(Schema):
+    ok: bool
+    entries: int
+    first_bad_entry: int | None
+    reason: str
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+ERRORS = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    413: Problem,
+    422: Problem,
+}
+
+
+# ---------------------------------------------------------------- serialisers
+
+
+def program_dict(program: Program) -> dict[str, Any]:
+    budget = next((b for b in program.budgets.all() if b.year == program.year), None)
+    zero = Decimal("0.00")
+    return {
+        "code": program.code,
+        "name": program.display_name,
+        "kind": program.kind,
+        "year": program.year,
+        "levels": list(program.levels),
+        "cap": _money(program.cap),
+        "budget": {
+            "allocated": _money(budget.allocated if budget else zero),
+            "committed": _money(budget.committed if budget else zero),
+            "paid": _money(budget.paid if budget else zero),
+            "available": _money(budget.available if budget else zero),
+        },
+        "opens": _local(program.opens),
+        "closes": _local(program.closes),
+        "is_open": program.is_open(),
+    }
+
+
+def program_detail_dict(program: Program) -> dict[str, Any]:
+    data = program_dict(program)
+    data.update(
+        description=program.description,
+        allowed_org_kinds=list(program.allowed_org_kinds),
+        fields=[
+            {
+                "name": f.name,
+                "type": f.type,
+                "required": f.required,
+                "label": f.display_label,
+                "choices": f.choices,
+            }
+            for f in program.fields.all()
+        ],
+        cost_line_kinds=[
+            {"code": k.code, "label": k.display_label, "counts_toward_award": k.counts_toward_award}
+            for k in program.cost_line_kinds.all()
+        ],
+        attachment_kinds=[
+            {"code": k.code, "label": k.display_label, "required": k.required}
+            for k in program.attachment_kinds.all()
+        ],
+        rule_set={"version": "builtin-1", "sha256": None},
+    )
+    return data
+
+
+def organization_dict(org) -> dict[str, Any]:
+    return {
+        "id": org.pk,
+        "name": org.name,
+        "uscc": org.uscc,
+        "kind": org.kind,
+        "district": org.district_id,
+        "is_sme": org.is_sme,
+    }
+
+
+def application_list_item(app: Application) -> dict[str, Any]:
+    return {
+        "id": app.pk,
+        "number": app.number,
+        "program": app.program.code,
+        "organization": app.organization_id,
+        "organization_name": app.organization.name,
+        "district": app.organization.district_id,
+        "status": app.status,
+        "level": app.level or None,
+        "award_amount": _money(app.award_amount),
+        "submitted_at": _local(app.submitted_at),
+        "updated_at": _local(app.updated_at),
+    }
+
+
+def application_dict(app: Application) -> dict[str, Any]:
+    latest = app.evaluations.order_by("-created_at", "-id").first()
+    history = [
+        {
+            "at": _local(e.at),
+            "actor": e.actor_name,
+            "role": e.role,
+            "level": e.level,
+            "action": e.action,
+            "from": e.from_status,
+            "to": e.to_status,
+            "comment": e.comment,
+        }
+        for e in app.audit_entries.order_by("id")
+    ]
+    data = application_list_item(app)
+    data.update(
+        program_name=app.program.display_name,
+        chain=list(app.chain or app.program.levels),
+        round=app.round,
+        fields=app.fields,
+        cost_lines=[
+            {"kind": c.kind, "amount": _money(c.amount), "reference": c.reference}
+            for c in app.cost_lines.all()
+        ],
+        attachments=[
+            {
+                "id": a.pk,
+                "kind": a.kind,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded_at": _local(a.uploaded_at),
+            }
+            for a in app.attachments.all()
+        ],
+        checks=[check_for_api(c) for c in latest.checks] if latest else [],
+        rule_set_version=latest.rule_set_version if latest else None,
+        history=history,
+        created_at=_local(app.created_at),
+    )
+    return data
+
+
+# ---------------------------------------------------------------- access helpers
+
+
+def _visible_application(request, application_id: int) -> Application:
+    return services.get_visible_or_404(applications_visible_to(request.user), application_id)
+
+
+def _own_application(request, application_id: int) -> Application:
+    """Visible and the caller acts for its organisation; a reviewer who only sees it gets 403."""
+    app = _visible_application(request, application_id)
+    if not is_member(request.user, app.organization_id):
+        raise Forbidden(_("Only the applicant organisation may change its application."))
+    return app
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 400: Problem, 401: Problem, 422: Problem},
+    tags=["auth"],
+    summary="Exchange username and password for a bearer token",
+)
+def auth_token(request, payload: TokenIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        from config.api import problem
+
+        return problem(
+            401,
+            "bad-credentials",
+            _("Wrong username or password"),
+            _("The username or password is not correct, or the account is disabled."),
+        )
+    return {"token": services.token_issue(user=user)}
+
+
+@router.get(
+    "/me", response=MeOut, tags=["auth"], summary="Who am I, with my roles and organisations"
+)
+def me(request):
+    user = request.user
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": sorted(user_roles(user)),
+        "organizations": list(user.memberships.values_list("organization_id", flat=True)),
+    }
+
+
+@router.get("/programs", response=list[ProgramOut], tags=["programmes"])
+def program_list(request):
+    programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
+    return [program_dict(p) for p in programs]
+
+
+@router.get("/programs/{code}", response={200: ProgramDetailOut, 404: Problem}, tags=["programmes"])
+def program_detail(request, code: str):
+    program = (
+        Program.objects.filter(code=code, is_active=True)
+        .prefetch_related("budgets", "fields", "cost_line_kinds", "attachment_kinds")
+        .first()
+    )
+    if program is None:
+        raise NotFound(_("Unknown programme “%(p)s”.") % {"p": code})
+    return program_detail_dict(program)
+
+
+@router.get("/jurisdictions", response=list[JurisdictionOut], tags=["organisations"])
+def jurisdiction_list(request):
+    return [
+        {
+            "code": j.code,
+            "name": j.name,
+            "name_en": j.name_en,
+            "level": j.level,
+            "parent": j.parent_id,
+        }
+        for j in Jurisdiction.objects.all()
+    ]
+
+
+@router.post(
+    "/organizations",
+    response={201: OrganizationOut, **ERRORS},
+    tags=["organisations"],
+    summary="Register an organisation; the caller becomes its owner",
+)
+def organization_create(request, payload: OrganizationIn):
+    if not has_role(request.user, Role.APPLICANT):
+        raise Forbidden(_("Only applicants register organisations."))
+    org = services.organization_register(actor=request.user, **payload.dict())
+    return Reply(201, organization_dict(org))
+
+
+@router.get(
+    "/organizations",
+    response=OrganizationPage,
+    tags=["organisations"],
+    summary="Organisations visible to the caller",
+)
+def organization_list(request):
+    return paginate(
+        request, organizations_visible_to(request.user).order_by("id"), organization_dict
+    )
+
+
+@router.get(
+    "/organizations/{org_id}", response={200: OrganizationOut, 404: Problem}, tags=["organisations"]
+)
+def organization_detail(request, org_id: int):
+    org = organizations_visible_to(request.user).filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(_("No such organisation, or it is not visible to you."))
+    return organization_dict(org)
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, **ERRORS},
+    tags=["applications"],
+    summary="Create a draft application",
+)
+def application_create(request, payload: ApplicationIn):
+    app = services.application_create(
+        actor=request.user,
+        program_code=payload.program,
+        organization_id=payload.organization,
+        fields=payload.fields,
+        cost_lines=[line.dict() for line in payload.cost_lines],
+    )
+    return Reply(201, application_dict(app))
+
+
+@router.get("/applications", response={200: ApplicationPage, 422: Problem}, tags=["applications"])
+def application_list(
+    request, program: str = "", status: str = "", level: str = "", district: str = ""
+):
+    qs = applications_visible_to(request.user)
+    errors = []
+    if program:
+        qs = qs.filter(program__code=program)
+    if status:
+        if status not in Status.values:
+            errors.append(
+                {"field": "status", "message": _("One of: %(s)s") % {"s": ", ".join(Status.values)}}
+            )
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    if district:
+        place = Jurisdiction.objects.filter(code=district).first()
+        if place is None:
+            errors.append({"field": "district", "message": _("Unknown jurisdiction code.")})
+        else:
+            qs = qs.filter(organization__district__path__startswith=place.path)
+    if errors:
+        raise InvalidInput(errors)
+    return paginate(request, qs.order_by("-id"), application_list_item)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, 404: Problem},
+    tags=["applications"],
+)
+def application_detail(request, application_id: int):
+    return application_dict(_visible_application(request, application_id))
+
+
+@router.patch(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+    summary="Change fields or cost lines while draft or returned",
+)
+def application_patch(request, application_id: int, payload: ApplicationPatch):
+    app = _own_application(request, application_id)
+    data = payload.dict(exclude_unset=True)
+    lines = data.get("cost_lines")
+    services.application_update(
+        actor=request.user,
+        application=app,
+        fields=data.get("fields"),
+        cost_lines=None if lines is None else [dict(line) for line in lines],
+    )
+    return application_dict(_visible_application(request, application_id))
+
+
+@router.post(
+    "/applications/{application_id}/attachments",
+    response={201: AttachmentOut, **ERRORS},
+    tags=["applications"],
+    summary="Upload a PDF, JPEG or PNG (checked by content, at most 20 MB)",
+)
+def attachment_upload(request, application_id: int, file: File[UploadedFile], kind: Form[str]):
+    app = _own_application(request, application_id)
+    att = services.attachment_add(actor=request.user, application=app, kind=kind, upload=file)
+    return Reply(
+        201,
+        {
+            "id": att.pk,
+            "kind": att.kind,
+            "name": att.original_name,
+            "content_type": att.content_type,
+            "size": att.size,
+            "sha256": att.sha256,
+            "uploaded_at": _local(att.uploaded_at),
+        },
+    )
+
+
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    tags=["applications"],
+    response={200: None, 404: Problem},
+    summary="Download an attachment",
+)
+def attachment_download(request, application_id: int, attachment_id: int):
+    app = _visible_application(request, application_id)
+    att = get_object_or_404(app.attachments, pk=attachment_id)
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=True,
+        filename=att.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+    summary="Run the rules and submit to the first review level",
+)
+def application_submit(request, application_id: int):
+    app = _own_application(request, application_id)
+    services.application_submit(actor=request.user, application=app)
+    return application_dict(_visible_application(request, application_id))
+
+
+@router.get(
+    "/audit/verify",
+    response={200: AuditVerifyOut, 403: Problem},
+    tags=["audit"],
+    summary="Check the tamper-evident audit log",
+)
+def audit_verify(request):
+    if not has_role(request.user, Role.AUDITOR, Role.ADMIN):
+        raise Forbidden(_("Only auditors verify the audit log."))
+    from grants.audit import audit_verify as verify
+
+    verdict = verify()
+    return {
+        "ok": verdict.ok,
+        "entries": verdict.entries,
+        "first_bad_entry": verdict.first_bad_entry,
+        "reason": verdict.reason,
+    }

@@ -1,0 +1,280 @@
+"""The reference data and demo data of the contract (shared/spec/api.md), written idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from grants.models import (
+    AttachmentKind,
+    CostLineKind,
+    FieldType,
+    Jurisdiction,
+    Level,
+    Program,
+    ProgramField,
+    ProgramKind,
+    Role,
+    RoleAssignment,
+    User,
+)
+
+JURISDICTIONS = [
+    ("650000", "新疆维吾尔自治区", "Xinjiang Uygur Autonomous Region", Level.REGION, None),
+    ("650100", "乌鲁木齐市", "Urumqi", Level.CITY, "650000"),
+    ("650102", "天山区", "Tianshan District", Level.DISTRICT, "650100"),
+    ("650103", "沙依巴克区", "Saybagh District", Level.DISTRICT, "650100"),
+    ("650104", "新市区（高新区）", "Xinshi District (High-tech Zone)", Level.DISTRICT, "650100"),
+    ("650105", "水磨沟区", "Shuimogou District", Level.DISTRICT, "650100"),
+    (
+        "650106",
+        "头屯河区（经开区）",
+        "Toutunhe District (Economic Development Zone)",
+        Level.DISTRICT,
+        "650100",
+    ),
+    ("650107", "达坂城区", "Dabancheng District", Level.DISTRICT, "650100"),
+    ("650109", "米东区", "Midong District", Level.DISTRICT, "650100"),
+    ("650121", "乌鲁木齐县", "Urumqi County", Level.DISTRICT, "650100"),
+]
+
+DISTRICT_REVIEWERS = {
+    "reviewer-tianshan": "650102",
+    "reviewer-shayibake": "650103",
+    "reviewer-xinshi": "650104",
+    "reviewer-shuimogou": "650105",
+    "reviewer-toutunhe": "650106",
+    "reviewer-dabancheng": "650107",
+    "reviewer-midong": "650109",
+    "reviewer-wulumuqixian": "650121",
+}
+
+INDUSTRIES = [
+    "先进结构材料",
+    "装备制造",
+    "化工",
+    "新材料",
+    "新能源",
+    "信息产业",
+    "生物医药",
+    "纺织服装",
+]
+
+CHAIN = [Level.DISTRICT.value, Level.CITY.value, Level.REGION.value]
+
+PROGRAMS = [
+    {
+        "code": "cert-subsidy",
+        "name": "知识产权管理规范贯标认证奖励",
+        "name_en": "IP management standard certification subsidy",
+        "kind": ProgramKind.CERTIFICATION,
+        "number_prefix": "CS",
+        "cap": Decimal("50000.00"),
+        "allowed_org_kinds": ["enterprise", "university", "research_institute"],
+        "description": "对通过 GB/T 29490、GB/T 33250、GB/T 33251 认证的单位，按实际支付的认证费给予奖励，"
+        "不超额奖励，辅导、咨询、评价等费用不予奖补。",
+        "fields": [
+            (
+                "standard",
+                FieldType.CHOICE,
+                "认证标准",
+                "Standard",
+                ["GB/T 29490", "GB/T 33250", "GB/T 33251"],
+            ),
+            ("certificate_number", FieldType.TEXT, "证书编号", "Certificate number", []),
+            ("certification_body", FieldType.TEXT, "认证机构", "Certification body", []),
+            ("certified_on", FieldType.DATE, "发证日期", "Certified on", []),
+            ("valid_until", FieldType.DATE, "有效期至", "Valid until", []),
+        ],
+        "cost_line_kinds": [
+            ("certification_fee", "认证费", "Certification fee", True),
+            ("consulting_fee", "咨询费", "Consulting fee", False),
+            ("coaching_fee", "辅导费", "Coaching fee", False),
+            ("evaluation_fee", "评价费", "Evaluation fee", False),
+        ],
+        "attachment_kinds": [
+            ("certificate", "认证证书", "Certificate", True),
+            ("invoice", "认证费发票", "Certification fee invoice", True),
+        ],
+        "budget": [("central", Decimal("3000000.00")), ("city", Decimal("1000000.00"))],
+    },
+    {
+        "code": "service-voucher",
+        "name": "中小企业知识产权托管服务券",
+        "name_en": "SME IP custody service vouchers",
+        "kind": ProgramKind.VOUCHER,
+        "number_prefix": "SV",
+        "cap": Decimal("10000.00"),
+        "allowed_org_kinds": ["enterprise", "service_agency"],
+        "description": "向中小企业发放服务券，在入驻集聚区的知识产权服务机构兑付托管等服务。",
+        "fields": [
+            (
+                "service",
+                FieldType.CHOICE,
+                "服务类型",
+                "Service",
+                ["custody", "patent_filing", "navigation", "early_warning", "valuation"],
+            ),
+            ("agency_uscc", FieldType.TEXT, "服务机构统一社会信用代码", "Agency USCC", []),
+            ("contract_number", FieldType.TEXT, "服务合同编号", "Contract number", []),
+            ("contract_date", FieldType.DATE, "合同签订日期", "Contract date", []),
+        ],
+        "cost_line_kinds": [("service_fee", "服务费", "Service fee", True)],
+        "attachment_kinds": [
+            ("contract", "服务合同", "Service contract", True),
+            ("delivery_proof", "服务交付证明", "Proof of delivery", True),
+        ],
+        "budget": [("central", Decimal("3000000.00"))],
+    },
+    {
+        "code": "navigation",
+        "name": "专利导航项目",
+        "name_en": "Patent navigation projects",
+        "kind": ProgramKind.NAVIGATION,
+        "number_prefix": "PN",
+        "cap": Decimal("500000.00"),
+        "allowed_org_kinds": ["park", "association", "alliance", "enterprise"],
+        "description": "由园区、行业协会或产业联盟联合知识产权服务机构开展产业规划类专利导航，择优支持。",
+        "fields": [
+            ("industry", FieldType.CHOICE, "目标产业", "Target industry", INDUSTRIES),
+            ("partner_agency", FieldType.TEXT, "合作服务机构", "Partner agency", []),
+            ("deliverables", FieldType.TEXT, "预期成果", "Deliverables", []),
+            ("duration_months", FieldType.INTEGER, "实施周期（月）", "Duration (months)", []),
+        ],
+        "cost_line_kinds": [
+            ("navigation_service", "导航服务费", "Navigation service", True),
+            ("data_purchase", "数据资源费", "Patent data", True),
+            ("other", "其他费用", "Other", False),
+        ],
+        "attachment_kinds": [
+            ("proposal", "项目申报书", "Proposal", True),
+            ("cooperation_agreement", "合作协议", "Cooperation agreement", True),
+        ],
+        "budget": [("central", Decimal("2000000.00")), ("region", Decimal("500000.00"))],
+    },
+]
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def seed_jurisdictions() -> None:
+    for code, name, name_en, level, parent in JURISDICTIONS:
+        Jurisdiction.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "name_en": name_en, "level": level, "parent_id": parent},
+        )
+
+
+def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        dt.datetime(year, 1, 1, tzinfo=zone),
+        dt.datetime(year, 12, 31, 23, 59, 59, tzinfo=zone),
+    )
+
+
+def seed_programs(year: int, admin: User) -> list[Program]:
+    from finance.models import Budget
+    from finance.services import budget_allocate
+
+    programs = []
+    for spec in PROGRAMS:
+        opens, closes = _window(year)
+        program, created = Program.objects.get_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "name_en": spec["name_en"],
+                "kind": spec["kind"],
+                "year": year,
+                "number_prefix": spec["number_prefix"],
+                "levels": CHAIN,
+                "cap": spec["cap"],
+                "opens": opens,
+                "closes": closes,
+                "allowed_org_kinds": spec["allowed_org_kinds"],
+                "description": spec["description"],
+            },
+        )
+        if created:
+            for i, (name, ftype, label, label_en, choices) in enumerate(spec["fields"]):
+                ProgramField.objects.create(
+                    program=program,
+                    name=name,
+                    type=ftype,
+                    label=label,
+                    label_en=label_en,
+                    choices=choices,
+                    position=i,
+                )
+            for i, (code, label, label_en, counts) in enumerate(spec["cost_line_kinds"]):
+                CostLineKind.objects.create(
+                    program=program,
+                    code=code,
+                    label=label,
+                    label_en=label_en,
+                    counts_toward_award=counts,
+                    position=i,
+                )
+            for i, (code, label, label_en, required) in enumerate(spec["attachment_kinds"]):
+                AttachmentKind.objects.create(
+                    program=program,
+                    code=code,
+                    label=label,
+                    label_en=label_en,
+                    required=required,
+                    position=i,
+                )
+        if not Budget.objects.filter(program=program, year=program.year, allocated__gt=0).exists():
+            for source, amount in spec["budget"]:
+                budget_allocate(
+                    actor=admin,
+                    program=program,
+                    year=program.year,
+                    amount=amount,
+                    source=source,
+                    reason=f"{program.year} 年度专项资金预算（演示数据）",
+                )
+        programs.append(program)
+    return programs
+
+
+def _user(username: str, display_name: str, **flags) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"display_name": display_name, **flags}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _role(user: User, role: str, level: str = "", jurisdiction: str | None = None) -> None:
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, level=level, jurisdiction_id=jurisdiction
+    )
+
+
+def seed_accounts() -> User:
+    admin = _user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    _role(admin, Role.ADMIN)
+    _role(_user("applicant", "申报单位经办人"), Role.APPLICANT)
+    for username, code in DISTRICT_REVIEWERS.items():
+        place = Jurisdiction.objects.get(code=code)
+        _role(_user(username, f"{place.name}初审"), Role.REVIEWER, Level.DISTRICT, code)
+    _role(_user("reviewer-city", "市级复审"), Role.REVIEWER, Level.CITY, "650100")
+    _role(_user("reviewer-region", "自治区审核"), Role.REVIEWER, Level.REGION, "650000")
+    _role(_user("finance", "财政经办"), Role.FINANCE)
+    _role(_user("auditor", "审计"), Role.AUDITOR)
+    return admin
+
+
+@transaction.atomic
+def seed_demo(year: int) -> list[Program]:
+    seed_jurisdictions()
+    admin = seed_accounts()
+    return seed_programs(year, admin)

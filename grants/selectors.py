@@ -1,0 +1,66 @@
+"""Who may see what. Every list, detail, API endpoint, task queue and export asks here."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from grants.models import Application, Jurisdiction, Membership, Organization, Role, RoleAssignment
+
+
+def user_roles(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_fundflow_roles", None)
+    if cached is None:
+        cached = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+        if user.is_superuser:
+            cached.add(Role.ADMIN)
+        user._fundflow_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def reviewer_jurisdictions(user) -> list[Jurisdiction]:
+    return list(
+        Jurisdiction.objects.filter(
+            role_assignments__user=user, role_assignments__role=Role.REVIEWER
+        ).distinct()
+    )
+
+
+def sees_everything(user) -> bool:
+    return has_role(user, Role.ADMIN, Role.FINANCE, Role.AUDITOR)
+
+
+def organizations_visible_to(user) -> QuerySet[Organization]:
+    qs = Organization.objects.select_related("district")
+    if sees_everything(user):
+        return qs
+    condition = Q(pk__in=Membership.objects.filter(user=user).values("organization_id"))
+    for jurisdiction in reviewer_jurisdictions(user):
+        condition |= Q(district__path__startswith=jurisdiction.path)
+    return qs.filter(condition)
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """Applicants: their organisations' applications. Reviewers: submitted ones in their
+    jurisdiction's subtree. Finance, auditors, administrators: every submitted one."""
+    qs = Application.objects.select_related("program", "organization", "organization__district")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    own = Q(organization_id__in=Membership.objects.filter(user=user).values("organization_id"))
+    if sees_everything(user):
+        return qs.filter(own | Q(submitted_at__isnull=False))
+    condition = own
+    for jurisdiction in reviewer_jurisdictions(user):
+        condition |= Q(
+            submitted_at__isnull=False, organization__district__path__startswith=jurisdiction.path
+        )
+    return qs.filter(condition)
+
+
+def is_member(user, organization_id: int) -> bool:
+    return Membership.objects.filter(user=user, organization_id=organization_id).exists()

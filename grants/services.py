@@ -1,0 +1,550 @@
+"""Domain actions on organisations and applications.
+
+One function per action, keyword-only arguments; guard first, then change.
+Every change writes its audit row in the same transaction. Views, API
+endpoints, commands and tasks call these and nothing else to change state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.audit import audit_record
+from grants.errors import ChecksFailed, Conflict, InvalidInput, NotFound, WindowClosed
+from grants.models import (
+    EDITABLE_STATUSES,
+    ApiToken,
+    Application,
+    Attachment,
+    CostLine,
+    FieldType,
+    Jurisdiction,
+    Level,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Program,
+    Role,
+    RoleAssignment,
+    Sequence,
+    Status,
+    validate_uscc,
+)
+from grants.selectors import is_member
+from grants.uploads import check_upload
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def parse_money(value: Any, field: str) -> Decimal:
+    """A money figure must arrive as a decimal string with at most two places, never a float."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise InvalidInput(
+            [
+                {
+                    "field": field,
+                    "message": _('Give the amount as a string such as "30000.00", not a number.'),
+                }
+            ]
+        )
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise InvalidInput(
+            [{"field": field, "message": _("“%(v)s” is not an amount.") % {"v": value}}]
+        ) from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        raise InvalidInput(
+            [{"field": field, "message": _("The amount must be between 0.00 and 999999999999.99.")}]
+        )
+    if amount != amount.quantize(CENT):
+        raise InvalidInput(
+            [{"field": field, "message": _("An amount has at most two decimal places (fen).")}]
+        )
+    return amount.quantize(CENT)
+
+
+def next_in_sequence(key: str) -> int:
+    """The next number of a gap-free counter, under a row lock held to the end of the transaction."""
+    Sequence.objects.bulk_create([Sequence(key=key, last=0)], ignore_conflicts=True)
+    Sequence.objects.filter(key=key).update(last=F("last") + 1)
+    return Sequence.objects.select_for_update().values_list("last", flat=True).get(key=key)
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def token_issue(*, user) -> str:
+    """Issue a bearer token. Only its hash is stored; the caller shows it once."""
+    raw = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(hours=settings.FUNDFLOW_TOKEN_TTL_HOURS),
+    )
+    return raw
+
+
+def token_user(raw: str):
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=digest, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def organization_register(
+    *,
+    actor,
+    name: str,
+    uscc: str,
+    kind: str,
+    district: str,
+    is_sme: bool,
+    legal_representative: str = "",
+    phone: str = "",
+    address: str = "",
+) -> Organization:
+    errors: list[dict[str, str]] = []
+    name = (name or "").strip()
+    uscc = (uscc or "").strip().upper()
+    if not name:
+        errors.append({"field": "name", "message": _("The name is required.")})
+    try:
+        validate_uscc(uscc)
+    except ValidationError as exc:
+        errors.append({"field": "uscc", "message": " ".join(exc.messages)})
+    if kind not in OrganizationKind.values:
+        errors.append(
+            {
+                "field": "kind",
+                "message": _("Unknown kind; use one of: %(k)s")
+                % {"k": ", ".join(OrganizationKind.values)},
+            }
+        )
+    district_obj = Jurisdiction.objects.filter(code=district, level=Level.DISTRICT).first()
+    if district_obj is None:
+        errors.append(
+            {
+                "field": "district",
+                "message": _("“%(d)s” is not a district code (GB/T 2260).") % {"d": district},
+            }
+        )
+    if errors:
+        raise InvalidInput(errors)
+    if Organization.objects.filter(uscc=uscc).exists():
+        raise Conflict(
+            _("An organisation with this unified social credit code is already registered.")
+        )
+    try:
+        with transaction.atomic():
+            org = Organization.objects.create(
+                name=name,
+                uscc=uscc,
+                kind=kind,
+                district=district_obj,
+                is_sme=bool(is_sme),
+                legal_representative=legal_representative,
+                phone=phone,
+                address=address,
+            )
+            Membership.objects.create(user=actor, organization=org, role=Membership.Role.OWNER)
+            RoleAssignment.objects.get_or_create(
+                user=actor, role=Role.APPLICANT, level="", jurisdiction=None
+            )
+            audit_record(
+                actor=actor,
+                action="organization.register",
+                obj=org,
+                role=Role.APPLICANT,
+                data={
+                    "name": name,
+                    "uscc": uscc,
+                    "kind": kind,
+                    "district": district,
+                    "is_sme": bool(is_sme),
+                },
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("An organisation with this unified social credit code is already registered.")
+        ) from None
+    return org
+
+
+# ---------------------------------------------------------------- applications
+
+
+def _clean_fields(program: Program, fields: Any, *, require_all: bool) -> dict[str, Any]:
+    if not isinstance(fields, dict):
+        raise InvalidInput([{"field": "fields", "message": _("fields must be an object.")}])
+    config = {f.name: f for f in program.fields.all()}
+    errors: list[dict[str, str]] = []
+    cleaned: dict[str, Any] = {}
+    for name in fields:
+        if name not in config:
+            errors.append(
+                {
+                    "field": f"fields.{name}",
+                    "message": _("This programme has no field “%(n)s”.") % {"n": name},
+                }
+            )
+    for name, spec in config.items():
+        value = fields.get(name)
+        path = f"fields.{name}"
+        if value is None or value == "":
+            if require_all and spec.required:
+                errors.append(
+                    {
+                        "field": path,
+                        "message": _("“%(label)s” is required.") % {"label": spec.display_label},
+                    }
+                )
+            continue
+        try:
+            cleaned[name] = _clean_value(spec, value)
+        except ValueError as exc:
+            errors.append({"field": path, "message": str(exc)})
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def _clean_value(spec, value: Any) -> Any:
+    if spec.type == FieldType.TEXT:
+        if not isinstance(value, str):
+            raise ValueError(_("Text expected."))
+        if len(value) > 2000:
+            raise ValueError(_("At most 2,000 characters."))
+        return value.strip()
+    if spec.type == FieldType.DATE:
+        if not isinstance(value, str):
+            raise ValueError(_("A date such as 2026-03-31 expected."))
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(
+                _("“%(v)s” is not a date such as 2026-03-31.") % {"v": value}
+            ) from None
+    if spec.type == FieldType.CHOICE:
+        if value not in spec.choices:
+            raise ValueError(_("Choose one of: %(c)s") % {"c": ", ".join(map(str, spec.choices))})
+        return value
+    if spec.type == FieldType.DECIMAL:
+        try:
+            return str(parse_money(value, spec.name))
+        except InvalidInput as exc:
+            raise ValueError(exc.errors[0]["message"]) from None
+    if spec.type == FieldType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(_("A whole number expected."))
+        return value
+    if spec.type == FieldType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueError(_("true or false expected."))
+        return value
+    raise ValueError(_("Unsupported field type."))
+
+
+def _clean_cost_lines(program: Program, lines: Any) -> list[dict[str, Any]]:
+    if not isinstance(lines, list):
+        raise InvalidInput([{"field": "cost_lines", "message": _("cost_lines must be a list.")}])
+    if len(lines) > 200:
+        raise InvalidInput([{"field": "cost_lines", "message": _("At most 200 cost lines.")}])
+    kinds = set(program.cost_line_kinds.values_list("code", flat=True))
+    errors: list[dict[str, str]] = []
+    cleaned: list[dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        path = f"cost_lines[{i}]"
+        if not isinstance(line, dict):
+            errors.append(
+                {
+                    "field": path,
+                    "message": _("Each cost line is an object with kind, amount, reference."),
+                }
+            )
+            continue
+        unknown = set(line) - {"kind", "amount", "reference"}
+        if unknown:
+            errors.append(
+                {
+                    "field": path,
+                    "message": _("Unknown keys: %(k)s") % {"k": ", ".join(sorted(unknown))},
+                }
+            )
+        kind = line.get("kind")
+        if kind not in kinds:
+            errors.append(
+                {
+                    "field": f"{path}.kind",
+                    "message": _("Unknown kind; use one of: %(k)s")
+                    % {"k": ", ".join(sorted(kinds))},
+                }
+            )
+        try:
+            amount = parse_money(line.get("amount"), f"{path}.amount")
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            amount = None
+        reference = line.get("reference", "")
+        if not isinstance(reference, str) or len(reference) > 200:
+            errors.append(
+                {
+                    "field": f"{path}.reference",
+                    "message": _("Text of at most 200 characters expected."),
+                }
+            )
+            reference = ""
+        cleaned.append({"kind": kind, "amount": amount, "reference": reference.strip()})
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def _replace_cost_lines(application: Application, lines: list[dict[str, Any]]) -> None:
+    application.cost_lines.all().delete()
+    CostLine.objects.bulk_create(
+        [CostLine(application=application, position=i, **line) for i, line in enumerate(lines)]
+    )
+
+
+def application_create(
+    *, actor, program_code: str, organization_id: Any, fields: Any = None, cost_lines: Any = None
+) -> Application:
+    program = (
+        Program.objects.filter(code=program_code, is_active=True).first()
+        if isinstance(program_code, str)
+        else None
+    )
+    errors = []
+    if program is None:
+        errors.append(
+            {"field": "program", "message": _("Unknown programme “%(p)s”.") % {"p": program_code}}
+        )
+    if (
+        not isinstance(organization_id, int)
+        or isinstance(organization_id, bool)
+        or not is_member(actor, organization_id)
+    ):
+        errors.append(
+            {
+                "field": "organization",
+                "message": _("Unknown organisation, or you do not act for it."),
+            }
+        )
+    if errors:
+        raise InvalidInput(errors)
+    cleaned_fields = _clean_fields(program, fields or {}, require_all=False)
+    cleaned_lines = _clean_cost_lines(program, cost_lines or [])
+    with transaction.atomic():
+        serial = next_in_sequence(f"application:{program.number_prefix}:{program.year}")
+        application = Application.objects.create(
+            number=f"{program.number_prefix}-{program.year}-{serial:06d}",
+            program=program,
+            organization_id=organization_id,
+            fields=cleaned_fields,
+            created_by=actor,
+        )
+        _replace_cost_lines(application, cleaned_lines)
+        audit_record(
+            actor=actor,
+            action="application.create",
+            obj=application,
+            application=application,
+            role=Role.APPLICANT,
+            to_status=Status.DRAFT,
+            data={"fields": cleaned_fields, "cost_lines": cleaned_lines},
+        )
+    return application
+
+
+def _lock_editable(application: Application) -> Application:
+    locked = (
+        Application.objects.select_for_update().select_related("program").get(pk=application.pk)
+    )
+    if locked.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            _("The application is %(s)s; it can be changed only as a draft or when returned.")
+            % {"s": locked.get_status_display()}
+        )
+    return locked
+
+
+def application_update(
+    *, actor, application: Application, fields: Any = None, cost_lines: Any = None
+) -> Application:
+    program = application.program
+    cleaned_fields = (
+        _clean_fields(program, fields, require_all=False) if fields is not None else None
+    )
+    cleaned_lines = _clean_cost_lines(program, cost_lines) if cost_lines is not None else None
+    with transaction.atomic():
+        locked = _lock_editable(application)
+        if cleaned_fields is not None:
+            locked.fields = cleaned_fields
+            locked.save(update_fields=["fields", "updated_at"])
+        if cleaned_lines is not None:
+            _replace_cost_lines(locked, cleaned_lines)
+        audit_record(
+            actor=actor,
+            action="application.update",
+            obj=locked,
+            application=locked,
+            role=Role.APPLICANT,
+            data={"fields": cleaned_fields, "cost_lines": cleaned_lines},
+        )
+    return locked
+
+
+def attachment_add(
+    *, actor, application: Application, kind: str, upload: UploadedFile
+) -> Attachment:
+    kinds = set(application.program.attachment_kinds.values_list("code", flat=True))
+    if kind not in kinds:
+        raise InvalidInput(
+            [
+                {
+                    "field": "kind",
+                    "message": _("Unknown attachment kind; use one of: %(k)s")
+                    % {"k": ", ".join(sorted(kinds))},
+                }
+            ]
+        )
+    checked = check_upload(upload, max_bytes=settings.FUNDFLOW_MAX_UPLOAD_BYTES)
+    attachment = Attachment(
+        kind=kind,
+        original_name=(upload.name or "upload")[-255:],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    stored_name = None
+    try:
+        with transaction.atomic():
+            locked = _lock_editable(application)
+            attachment.application = locked
+            attachment.file.save(f"upload{checked.extension}", upload, save=False)
+            stored_name = attachment.file.name
+            attachment.save()
+            audit_record(
+                actor=actor,
+                action="attachment.add",
+                obj=attachment,
+                application=locked,
+                role=Role.APPLICANT,
+                data={
+                    "kind": kind,
+                    "name": attachment.original_name,
+                    "sha256": checked.sha256,
+                    "size": checked.size,
+                },
+            )
+    except BaseException:
+        if stored_name:
+            attachment.file.storage.delete(stored_name)  # nothing half-written: no orphan file
+        raise
+    return attachment
+
+
+def application_submit(
+    *, actor, application: Application, now: dt.datetime | None = None
+) -> Application:
+    """Run the rules; when nothing blocks, move to the first level of the programme's chain."""
+    from rules.services import evaluation_run
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_editable(application)
+        program = locked.program
+        if not program.is_open(now):
+            raise WindowClosed(
+                _("The programme “%(p)s” accepts submissions from %(o)s to %(c)s.")
+                % {
+                    "p": program.display_name,
+                    "o": timezone.localtime(program.opens).strftime("%Y-%m-%d %H:%M"),
+                    "c": timezone.localtime(program.closes).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        _clean_fields(program, locked.fields, require_all=True)
+        evaluation = evaluation_run(application=locked, actor=actor, purpose="submit", save=False)
+        if evaluation.blocks:
+            raise ChecksFailed(
+                _("%(n)d blocking check(s) failed; see checks.") % {"n": len(evaluation.blocking)},
+                checks=evaluation.checks_for_api(),
+                award_amount=evaluation.award_str,
+            )
+        evaluation.save()
+        chain = list(program.levels)
+        from_status = locked.status
+        locked.status = Status.IN_REVIEW
+        locked.level = chain[0]
+        locked.chain = chain
+        locked.round = locked.round + 1
+        locked.submitted_at = now
+        locked.award_amount = evaluation.award_amount
+        locked.save(
+            update_fields=[
+                "status",
+                "level",
+                "chain",
+                "round",
+                "submitted_at",
+                "award_amount",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="application.submit",
+            obj=locked,
+            application=locked,
+            role=Role.APPLICANT,
+            level=chain[0],
+            from_status=from_status,
+            to_status=Status.IN_REVIEW,
+            data={
+                "round": locked.round,
+                "chain": chain,
+                "award_amount": evaluation.award_str,
+                "evaluation": evaluation.pk,
+            },
+        )
+    return locked
+
+
+def money_round(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def get_visible_or_404(queryset, pk: Any):
+    try:
+        return queryset.get(pk=int(pk))
+    except (ValueError, TypeError, queryset.model.DoesNotExist):
+        raise NotFound(_("No such application, or it is not visible to you.")) from None

@@ -1,0 +1,83 @@
+"""Web pages. They read through the same selectors as the API and change state only via services."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from grants.models import Program, Status
+from grants.selectors import applications_visible_to, user_roles
+
+
+def home(request):
+    programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
+    from grants.api import program_dict
+
+    context = {"programs": [program_dict(p) | {"obj": p} for p in programs]}
+    if request.user.is_authenticated:
+        context["roles"] = sorted(user_roles(request.user))
+        context["recent"] = applications_visible_to(request.user).order_by("-updated_at")[:10]
+    return render(request, "home.html", context)
+
+
+@login_required
+def application_list(request):
+    qs = applications_visible_to(request.user).order_by("-updated_at")
+    status = request.GET.get("status", "")
+    program = request.GET.get("program", "")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if program:
+        qs = qs.filter(program__code=program)
+    return render(
+        request,
+        "grants/application_list.html",
+        {
+            "applications": qs[:200],
+            "statuses": Status.choices,
+            "programs": Program.objects.filter(is_active=True),
+            "status": status,
+            "program": program,
+        },
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    app = applications_visible_to(request.user).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application, or it is not visible to you."))
+    from grants.api import application_dict
+
+    return render(
+        request, "grants/application_detail.html", {"app": app, "data": application_dict(app)}
+    )
+
+
+def api_not_found(request):
+    from config.api import problem
+
+    return problem(404, "not-found", _("Not found"), _("No such API resource."))
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "type": "urn:fundflow:problem:server-error",
+                "title": "Internal error",
+                "status": 500,
+                "detail": "Something went wrong on our side; the error has been logged.",
+            },
+            status=500,
+            content_type="application/problem+json",
+        )
+    return render(request, "500.html", status=500)

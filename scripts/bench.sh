@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench`: run the benchmarks (python -m bench) against PostgreSQL and
+# Redis when available, then print var/bench/results.json.
+# Extra arguments go to the bench module: make bench ARGS='--quick'
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[bench] %s\n' "$*"; }
+warn() { printf '[bench] WARNING: %s\n' "$*" >&2; }
+mask() { sed -E 's#(://[^:/@]+:)[^@]*@#\1***@#' <<<"$1"; }
+
+bash scripts/setup.sh
+
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+export VIRTUAL_ENV="$PWD/.venv"
+export PATH="$VIRTUAL_ENV/bin:$PATH"
+
+ensure_postgres || warn "PostgreSQL could not be started: benchmarking on SQLite (numbers not comparable)"
+ensure_redis || warn "Redis could not be started: Celery uses the filesystem broker"
+log "database: $(mask "${DATABASE_URL:-sqlite (var/fundflow.sqlite3)}")"
+log "broker:   $(mask "${CELERY_BROKER_URL:-filesystem (var/celery)}")"
+
+mkdir -p var/bench
+python -m bench "$@"
+
+results=var/bench/results.json
+[[ -f $results ]] || { printf '[bench] ERROR: %s was not written\n' "$results" >&2; exit 1; }
+log "results ($results):"
+cat "$results"
+echo

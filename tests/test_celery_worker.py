@@ -1,0 +1,55 @@
+"""A real worker process consumes the configured broker (Redis in CI, the file broker otherwise)."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from config.celery import ping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.worker
+def test_a_separate_worker_process_answers(settings):
+    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        started = time.monotonic()
+        result = ping.delay()
+        assert result.get(timeout=60) == "pong"
+        assert time.monotonic() - started < 60
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -1,0 +1,1 @@
+"""Review-chain processes (viewflow) live here; see issue 3."""

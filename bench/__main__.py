@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-MODULES = ["bench.api"]
+MODULES = ["bench.api", "bench.review"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
     os.environ.setdefault("FUNDFLOW_TESTING", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
     from django.conf import settings
 

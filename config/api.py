@@ -213,8 +213,10 @@ def health(request):
 
 def register_routers() -> None:
     from grants.api import router as grants_router
+    from workflows.api import router as workflows_router
 
     api.add_router("", grants_router)
+    api.add_router("", workflows_router)
 
 
 register_routers()

@@ -105,6 +105,9 @@ def database_from_env(name: str, default_sqlite_path: Path) -> dict:
     elif engine.endswith("postgresql"):
         config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
         config["CONN_HEALTH_CHECKS"] = True
+        # A waiting row lock (a reviewer behind another) gives up after this, instead of hanging.
+        lock_ms = env_int("DATABASE_LOCK_TIMEOUT_MS", 15000, minimum=100)
+        config.setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={lock_ms}"
     else:
         raise ImproperlyConfigured(
             f"{name} must point at PostgreSQL or SQLite, not {engine or raw!r}"

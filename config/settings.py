@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workflows.context_processors.nav_counts",
             ],
         },
     },
@@ -145,6 +146,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 vars().update(email_from_env("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fundflow <noreply@localhost>")
+# Absolute address of the web UI, for links in e-mails and letters.
+FUNDFLOW_SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # Celery: broker from CELERY_BROKER_URL, else Redis on localhost if it
 # answers, else the file broker under var/ (a separate worker still runs).
@@ -164,6 +167,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Deadlines live in the database (viewflow Timer tasks); beat only sweeps them.
+CELERY_BEAT_SCHEDULE = {
+    "review-deadlines": {
+        "task": "workflows.fire_timers",
+        "schedule": env_int("FUNDFLOW_TIMER_SWEEP_SECONDS", 60, minimum=5),
+    },
+}
 
 # Security headers that cost nothing; HTTPS ones are switched on by env.
 SESSION_COOKIE_HTTPONLY = True

@@ -11,3 +11,7 @@ os.environ.setdefault("FUNDFLOW_TESTING", "1")
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
+
+# Tasks run in-process in the suite; tests/test_celery_worker.py switches this off to prove a
+# separate worker process consumes the real broker.
+CELERY_TASK_ALWAYS_EAGER = True

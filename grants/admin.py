@@ -19,6 +19,7 @@ from grants.models import (
     Sequence,
     User,
 )
+from grants.notifications import Notification
 
 
 class RoleInline(admin.TabularInline):
@@ -38,6 +39,12 @@ class UserAdmin(BaseUserAdmin):
     inlines = [RoleInline, MembershipInline]
     fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ("display_name", "phone")}),)
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from workflows.services import reviewer_permissions_sync
+
+        reviewer_permissions_sync(form.instance)  # guardian object permissions follow the role rows
 
 
 @admin.register(Jurisdiction)
@@ -74,6 +81,8 @@ class AttachmentKindInline(admin.TabularInline):
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "year", "levels", "cap", "opens", "closes", "is_active")
+    # The chain is data: editing it here affects submissions from now on; an
+    # application in review keeps the chain it was submitted under.
     list_filter = ("kind", "year", "is_active")
     search_fields = ("code", "name")
     inlines = [ProgramFieldInline, CostLineKindInline, AttachmentKindInline]
@@ -145,6 +154,28 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
     autocomplete_fields = ["user", "jurisdiction"]
 
+    def save_model(self, request, obj, form, change):
+        from workflows.services import reviewer_permissions_sync
+
+        old_user = RoleAssignment.objects.get(pk=obj.pk).user if change else None
+        super().save_model(request, obj, form, change)
+        for user in {obj.user, old_user} - {None}:
+            reviewer_permissions_sync(user)
+
+    def delete_model(self, request, obj):
+        from workflows.services import reviewer_permissions_sync
+
+        super().delete_model(request, obj)
+        reviewer_permissions_sync(obj.user)
+
+    def delete_queryset(self, request, queryset):
+        from workflows.services import reviewer_permissions_sync
+
+        users = {role.user for role in queryset.select_related("user")}
+        super().delete_queryset(request, queryset)
+        for user in users:
+            reviewer_permissions_sync(user)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -199,3 +230,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "kind", "application", "subject", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "subject")

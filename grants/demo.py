@@ -244,9 +244,8 @@ def seed_programs(year: int, admin: User) -> list[Program]:
 
 
 def _user(username: str, display_name: str, **flags) -> User:
-    user, created = User.objects.get_or_create(
-        username=username, defaults={"display_name": display_name, **flags}
-    )
+    defaults = {"display_name": display_name, "email": f"{username}@demo.fundflow.invalid", **flags}
+    user, created = User.objects.get_or_create(username=username, defaults=defaults)
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
@@ -263,11 +262,21 @@ def seed_accounts() -> User:
     admin = _user("admin", "系统管理员", is_staff=True, is_superuser=True)
     _role(admin, Role.ADMIN)
     _role(_user("applicant", "申报单位经办人"), Role.APPLICANT)
+    from workflows.services import reviewer_appoint
+
     for username, code in DISTRICT_REVIEWERS.items():
         place = Jurisdiction.objects.get(code=code)
-        _role(_user(username, f"{place.name}初审"), Role.REVIEWER, Level.DISTRICT, code)
-    _role(_user("reviewer-city", "市级复审"), Role.REVIEWER, Level.CITY, "650100")
-    _role(_user("reviewer-region", "自治区审核"), Role.REVIEWER, Level.REGION, "650000")
+        reviewer_appoint(user=_user(username, f"{place.name}初审"), jurisdiction=place, actor=admin)
+    reviewer_appoint(
+        user=_user("reviewer-city", "市级复审"),
+        jurisdiction=Jurisdiction.objects.get(code="650100"),
+        actor=admin,
+    )
+    reviewer_appoint(
+        user=_user("reviewer-region", "自治区审核"),
+        jurisdiction=Jurisdiction.objects.get(code="650000"),
+        actor=admin,
+    )
     _role(_user("finance", "财政经办"), Role.FINANCE)
     _role(_user("auditor", "审计"), Role.AUDITOR)
     return admin

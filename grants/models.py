@@ -42,6 +42,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language for notifications"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="zh-hans",
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -72,6 +78,8 @@ class Jurisdiction(models.Model):
         ordering = ["code"]
         verbose_name = _("jurisdiction")
         verbose_name_plural = _("jurisdictions")
+        # Granted per jurisdiction object with django-guardian (never per application).
+        permissions = [("review_in", _("Can review applications in this jurisdiction"))]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -93,7 +101,7 @@ class Jurisdiction(models.Model):
             raise ValidationError({"parent": _("A region has no parent.")})
         if want is not None and (self.parent is None or self.parent.level != want):
             raise ValidationError(
-                {"parent": _("The parent must be a %(level)s.") % {"level": want}}
+                {"parent": _("The parent must be a %(level)s.") % {"level": Level(want).label}}
             )
 
     def covers(self, other: Jurisdiction) -> bool:
@@ -257,6 +265,34 @@ def validate_levels(value) -> None:
         raise ValidationError(_("A level appears twice in the review chain."))
 
 
+DEFAULT_DEADLINES = {"district": 10, "city": 10, "region": 15}
+
+
+def default_deadlines() -> dict[str, int]:
+    return dict(DEFAULT_DEADLINES)
+
+
+def validate_deadlines(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError(
+            _('Deadlines are an object such as {"district": 10, "city": 10, "region": 15}.')
+        )
+    allowed = {choice.value for choice in Level}
+    for level, days in value.items():
+        if level not in allowed:
+            raise ValidationError(
+                _("Unknown level “%(level)s”; use district, city or region."),
+                params={"level": level},
+            )
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 120:
+            raise ValidationError(
+                _(
+                    "The deadline of %(level)s must be a whole number of working days from 1 to 120."
+                ),
+                params={"level": level},
+            )
+
+
 def validate_org_kinds(value) -> None:
     allowed = {choice.value for choice in OrganizationKind}
     if not isinstance(value, list):
@@ -290,6 +326,14 @@ class Program(models.Model):
     cap = models.DecimalField(_("cap per award"), null=True, blank=True, **MONEY)
     opens = models.DateTimeField(_("opens"))
     closes = models.DateTimeField(_("closes"))
+    level_deadline_days = models.JSONField(
+        _("deadline per level (working days)"),
+        default=default_deadlines,
+        validators=[validate_deadlines],
+        help_text=_(
+            'Working days each level has to decide, e.g. {"district": 10, "city": 10, "region": 15}.'
+        ),
+    )
     allowed_org_kinds = models.JSONField(
         _("organisation kinds allowed"),
         default=list,
@@ -327,6 +371,9 @@ class Program(models.Model):
             raise ValidationError({"number_prefix": _("Use capital letters only.")})
         if self.opens and self.closes and self.closes <= self.opens:
             raise ValidationError({"closes": _("The window must close after it opens.")})
+
+    def deadline_days(self, level: str) -> int:
+        return int((self.level_deadline_days or {}).get(level, DEFAULT_DEADLINES.get(level, 10)))
 
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()
@@ -588,3 +635,4 @@ class ApiToken(models.Model):
 
 
 from grants.audit import AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
+from grants.notifications import Notification  # noqa: E402, F401

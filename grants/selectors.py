@@ -23,12 +23,32 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
+REVIEW_PERMISSION = "grants.review_in"
+
+
 def reviewer_jurisdictions(user) -> list[Jurisdiction]:
-    return list(
-        Jurisdiction.objects.filter(
-            role_assignments__user=user, role_assignments__role=Role.REVIEWER
-        ).distinct()
-    )
+    """Where ``user`` reviews: the jurisdictions on which django-guardian grants ``review_in``.
+
+    Object permissions sit on the few jurisdiction rows, never on applications,
+    so this is one query whatever the number of applications or tasks.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_fundflow_review_jurisdictions", None)
+    if cached is None:
+        from guardian.shortcuts import get_objects_for_user
+
+        cached = list(
+            get_objects_for_user(
+                user,
+                REVIEW_PERMISSION,
+                klass=Jurisdiction,
+                accept_global_perms=False,
+                with_superuser=False,
+            )
+        )
+        user._fundflow_review_jurisdictions = cached
+    return cached
 
 
 def sees_everything(user) -> bool:

@@ -536,6 +536,11 @@ def application_submit(
                 "evaluation": evaluation.pk,
             },
         )
+        from workflows.services import review_start
+
+        review_start(
+            application=locked, actor=actor
+        )  # same transaction: submitted means in a review round
     return locked
 
 

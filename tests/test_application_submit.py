@@ -18,8 +18,9 @@ def test_submit_moves_to_first_level_with_checks_and_award(submitted_app):
     assert "35,000.00" in rules["award_amount"]["reasons"]["zh-hans"]
     assert "8,000.00" in rules["award_amount"]["reasons"]["en"]
     assert all(set(c) >= {"rule", "version", "passed", "severity", "reason"} for c in app["checks"])
-    assert app["history"][-1]["action"] == "application.submit"
-    assert app["history"][-1]["to"] == "in_review"
+    actions = [h["action"] for h in app["history"]]
+    assert actions[-2:] == ["application.submit", "review.task_created"]
+    assert app["history"][-2]["to"] == "in_review" and app["history"][-1]["level"] == "district"
 
 
 def test_award_is_capped(applicant):

@@ -15,6 +15,7 @@ def test_every_change_of_the_flow_has_its_audit_row(submitted_app):
         "attachment.add",
         "attachment.add",
         "application.submit",
+        "review.task_created",
     ]
     submit = AuditEntry.objects.get(application_id=submitted_app["id"], action="application.submit")
     assert (submit.actor_name, submit.from_status, submit.to_status, submit.level) == (

@@ -47,11 +47,37 @@ def worker():
 threads = [threading.Thread(target=worker) for _ in range(4)]
 [t.start() for t in threads]; [t.join() for t in threads]
 numbers = list(Application.objects.values_list("number", flat=True))
+
+# two reviewers decide the same task at once: SQLite's IMMEDIATE transactions serialise them
+from grants.errors import Conflict
+from grants.models import Jurisdiction
+from workflows.services import decision_record, reviewer_appoint
+second = User.objects.create_user("reviewer-tianshan-2")
+reviewer_appoint(user=second, jurisdiction=Jurisdiction.objects.get(code="650102"))
+target = Application.objects.get(pk=app["id"])
+outcomes = []
+barrier = threading.Barrier(2)
+def decide(username, decision):
+    actor = User.objects.get(username=username)
+    barrier.wait()
+    try:
+        decision_record(application=target, actor=actor, decision=decision, comment="并发")
+        outcomes.append("ok")
+    except Conflict:
+        outcomes.append("409")
+    except Exception as exc:
+        outcomes.append(repr(exc))
+    finally:
+        connection.close()
+racers = [threading.Thread(target=decide, args=("reviewer-tianshan", "approve")),
+          threading.Thread(target=decide, args=("reviewer-tianshan-2", "reject"))]
+[t.start() for t in racers]; [t.join() for t in racers]
 with connection.cursor() as cur:
     cur.execute("PRAGMA journal_mode")
     mode = cur.fetchone()[0]
 print("RESULT" + json.dumps({"status": submitted["status"], "award": submitted["award_amount"],
       "mode": mode, "errors": errors, "numbers": len(numbers), "unique": len(set(numbers)),
+      "race": sorted(outcomes),
       "vendor": connection.vendor}))
 """
 
@@ -92,4 +118,5 @@ def test_claim_flow_on_the_sqlite_default(tmp_path):
         "numbers": 21,
         "unique": 21,
         "vendor": "sqlite",
+        "race": ["409", "ok"],
     }

@@ -1,0 +1,82 @@
+"""Notifications: an in-app list, and an e-mail in the recipient's language sent after commit.
+
+``notify`` writes the rows inside the caller's transaction (so a rolled-back
+action notifies nobody) and enqueues one Celery task per row on commit.
+Texts come from ``templates/notifications/<kind>.txt`` (first line: subject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        NEW_TASK = "new_task", _("New review task")
+        OVERDUE = "overdue", _("Review overdue")
+        RETURNED = "returned", _("Application returned")
+        REJECTED = "rejected", _("Application rejected")
+        APPROVED = "approved", _("Application approved")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    application = models.ForeignKey(
+        "grants.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+def render_notification(kind: str, language: str, context: dict) -> tuple[str, str]:
+    with translation.override(language):
+        text = render_to_string(f"notifications/{kind}.txt", context).strip()
+    subject, _sep, body = text.partition("\n")
+    return subject.strip(), body.strip()
+
+
+def notify(
+    *, users: Iterable, kind: str, application=None, context: dict | None = None
+) -> list[Notification]:
+    """Tell each user, in their language; e-mail goes out after the transaction commits."""
+    rows = []
+    context = {
+        "application": application,
+        "site_url": settings.FUNDFLOW_SITE_URL,
+        **(context or {}),
+    }
+    for user in {u.pk: u for u in users}.values():
+        subject, body = render_notification(kind, user.language or settings.LANGUAGE_CODE, context)
+        rows.append(
+            Notification(user=user, kind=kind, application=application, subject=subject, body=body)
+        )
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        from grants.tasks import notification_email
+
+        ids = [n.pk for n in created if n.user.email]
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: notification_email.delay(pk))
+    return created

@@ -1,0 +1,297 @@
+"""Web pages for reviewers (inbox, task page with the decision form) and everyone's notifications.
+
+They read through the same selectors as the API and decide only via
+``workflows.services.decision_record``: there is no second transition here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from grants.errors import DomainError, InvalidInput
+from grants.models import Status
+from grants.notifications import Notification
+from grants.selectors import applications_visible_to, reviewer_jurisdictions
+from workflows.services import (
+    DECISIONS,
+    OPEN,
+    decision_record,
+    level_label,
+    review_tasks,
+    task_deadline,
+    task_is_overdue,
+    tasks_for,
+)
+
+# Attachments shown inside the task page; anything else is a download link only.
+INLINE_TYPES = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
+
+DECISION_LABELS = {
+    "approve": gettext_lazy("Approve"),
+    "return": gettext_lazy("Return for changes"),
+    "reject": gettext_lazy("Reject"),
+}
+
+ACTION_LABELS = {
+    "application.create": gettext_lazy("Created"),
+    "application.update": gettext_lazy("Edited"),
+    "attachment.add": gettext_lazy("Attachment added"),
+    "application.submit": gettext_lazy("Submitted"),
+    "review.task_created": gettext_lazy("Review task created"),
+    "review.decision": gettext_lazy("Review decision"),
+    "review.overdue": gettext_lazy("Review overdue"),
+    "application.approved": gettext_lazy("Approved"),
+    "application.returned": gettext_lazy("Returned for changes"),
+    "application.rejected": gettext_lazy("Rejected"),
+}
+
+
+def _forbidden(request, message: str):
+    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
+
+
+def _task_row(task, now) -> dict:
+    app = task.process.reviewprocess.application
+    deadline = task_deadline(task)
+    return {
+        "task": task,
+        "app": app,
+        "level": level_label(task.data.get("level", "")),
+        "round": task.data.get("round", 1),
+        "deadline": deadline,
+        "overdue": task_is_overdue(task, now),
+    }
+
+
+@login_required
+def inbox(request):
+    if not reviewer_jurisdictions(request.user):
+        return _forbidden(request, _("Only reviewers have a review inbox."))
+    now = timezone.now()
+    # One query (with select_related) for every open task; counts and filters are worked out from it.
+    rows = [_task_row(task, now) for task in tasks_for(request.user)]
+    programs: dict[str, object] = {}
+    counts: Counter = Counter()
+    overdue_counts: Counter = Counter()
+    for row in rows:
+        program = row["app"].program
+        programs[program.code] = program
+        counts[program.code] += 1
+        overdue_counts[program.code] += row["overdue"]
+    summary = [
+        {"program": programs[code], "count": counts[code], "overdue": overdue_counts[code]}
+        for code in sorted(programs)
+    ]
+
+    program = request.GET.get("program", "")
+    overdue_only = request.GET.get("overdue") in ("1", "on", "true")
+    shown = [
+        row
+        for row in rows
+        if (not program or row["app"].program.code == program)
+        and (row["overdue"] or not overdue_only)
+    ]
+    shown.sort(key=lambda row: (not row["overdue"], row["task"].created, row["task"].pk))
+    return render(
+        request,
+        "workflows/inbox.html",
+        {
+            "rows": shown,
+            "summary": summary,
+            "total": len(rows),
+            "total_overdue": sum(row["overdue"] for row in rows),
+            "program": program,
+            "overdue_only": overdue_only,
+        },
+    )
+
+
+def _visible_task(request, task_id: int):
+    """The review task and whether the user may decide it now; 404 if neither decidable nor visible."""
+    task = (
+        review_tasks()
+        .select_related(
+            "process__reviewprocess__application__program",
+            "process__reviewprocess__application__organization__district",
+        )
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None:
+        raise Http404(_("No such review task."))
+    can_decide = tasks_for(request.user).filter(pk=task.pk).exists()
+    application_id = task.process.reviewprocess.application_id
+    app = applications_visible_to(request.user).filter(pk=application_id).first()
+    if app is None:
+        if not can_decide:
+            raise Http404(_("No such review task, or it is not visible to you."))
+        app = task.process.reviewprocess.application
+    return task, app, can_decide
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def _task_context(task, app, can_decide: bool) -> dict:
+    from grants.api import application_dict
+
+    data = application_dict(app)
+    program = app.program
+    program_fields = list(program.fields.all())
+    field_labels = {f.name: f.display_label for f in program_fields}
+    cost_labels = {k.code: k.display_label for k in program.cost_line_kinds.all()}
+    attachment_labels = {k.code: k.display_label for k in program.attachment_kinds.all()}
+    values = data["fields"] or {}
+    ordered = [f.name for f in program_fields if f.name in values]
+    ordered += sorted(name for name in values if name not in field_labels)
+    fields = [
+        {"name": name, "label": field_labels.get(name, name), "value": _display(values[name])}
+        for name in ordered
+    ]
+    cost_lines = [
+        line | {"label": cost_labels.get(line["kind"], line["kind"])} for line in data["cost_lines"]
+    ]
+    attachments = [
+        a
+        | {
+            "label": attachment_labels.get(a["kind"], a["kind"]),
+            "inline": INLINE_TYPES.get(a["content_type"]),
+        }
+        for a in data["attachments"]
+    ]
+    history = [
+        h
+        | {
+            "action_label": ACTION_LABELS.get(h["action"], h["action"]),
+            "level_label": level_label(h["level"]) if h["level"] else "",
+            "to_label": Status(h["to"]).label if h["to"] in Status.values else h["to"],
+        }
+        for h in data["history"]
+    ]
+    now = timezone.now()
+    return {
+        "task": task,
+        "app": app,
+        "data": data,
+        "fields": fields,
+        "cost_lines": cost_lines,
+        "attachments": attachments,
+        "history": history,
+        "can_decide": can_decide,
+        "task_open": task.status in OPEN,
+        "task_level": level_label(task.data.get("level", "")),
+        "task_round": task.data.get("round", 1),
+        "deadline": task_deadline(task),
+        "overdue": task_is_overdue(task, now),
+        "decisions": [(value, DECISION_LABELS[value]) for value in DECISIONS],
+    }
+
+
+SUCCESS = {
+    "approve": gettext_lazy("Approved %(number)s."),
+    "return": gettext_lazy("Returned %(number)s for changes."),
+    "reject": gettext_lazy("Rejected %(number)s."),
+}
+
+
+@login_required
+def task_detail(request, task_id: int):
+    task, app, can_decide = _visible_task(request, task_id)
+    form = {"decision": "", "comment": "", "task": task.pk}
+    errors: dict[str, list[str]] = {}
+    error_message = ""
+    status = 200
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        comment = request.POST.get("comment", "")
+        posted_task = request.POST.get("task", "")
+        form.update(decision=decision, comment=comment)
+        try:
+            task_ref = int(posted_task) if posted_task else task.pk
+        except ValueError:
+            task_ref = -1  # never an open task: decision_record answers with a conflict
+        try:
+            decision_record(
+                application=app,
+                actor=request.user,
+                decision=decision,
+                comment=comment,
+                task_id=task_ref,
+            )
+        except InvalidInput as exc:
+            error_message = _("Please correct the marked fields; nothing was saved.")
+            for item in exc.errors:
+                errors.setdefault(item.get("field", ""), []).append(item.get("message", ""))
+        except DomainError as exc:
+            error_message = exc.detail
+            status = exc.status if exc.status in (403, 409) else 200
+        else:
+            messages.success(request, SUCCESS[decision] % {"number": app.number})
+            return redirect("review-inbox")
+        # The state may have moved on under us: show it as it is now, with the user's input kept.
+        task, app, can_decide = _visible_task(request, task_id)
+    context = _task_context(task, app, can_decide)
+    context.update(form=form, errors=errors, error_message=error_message)
+    return render(request, "workflows/task_detail.html", context, status=status)
+
+
+@login_required
+@xframe_options_sameorigin
+def attachment_inline(request, application_id: int, attachment_id: int):
+    """An attachment for viewing inside the task page (PDF/PNG/JPEG only; the API link downloads)."""
+    app = applications_visible_to(request.user).filter(pk=application_id).first()
+    if app is None:
+        raise Http404(_("No such application, or it is not visible to you."))
+    att = get_object_or_404(app.attachments, pk=attachment_id, content_type__in=list(INLINE_TYPES))
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=False,
+        filename=att.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def notification_list(request):
+    from django.core.paginator import Paginator
+
+    qs = (
+        Notification.objects.filter(user=request.user)
+        .select_related("application")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "notifications/list.html", {"page": page, "notifications": page.object_list}
+    )
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if count:
+        messages.success(request, _("Marked %(count)d notifications as read.") % {"count": count})
+    return redirect("notification-list")

@@ -115,7 +115,7 @@ class AttachmentKindOut(Schema):
 
 
 class RuleSetOut(Schema):
-    version: str
+    version: str | None
     sha256: str | None
 
 
@@ -193,10 +193,11 @@ class AttachmentOut(Schema):
 class CheckOut(Schema):
     rule: str
     version: str
-    passed: bool
+    passed: bool | None
     severity: str
     reason: str
     reasons: dict[str, str]
+    looked_at: dict[str, Any] = {}
 
 
 class ApplicationOut(Schema):
@@ -325,9 +326,19 @@ def program_detail_dict(program: Program) -> dict[str, Any]:
             {"code": k.code, "label": k.display_label, "required": k.required}
             for k in program.attachment_kinds.all()
         ],
-        rule_set={"version": "builtin-1", "sha256": None},
+        rule_set=_rule_set_dict(program),
     )
     return data
+
+
+def _rule_set_dict(program: Program) -> dict[str, Any]:
+    from rules.services import rule_set_in_force
+
+    version = rule_set_in_force(program)
+    return {
+        "version": version.label if version else None,
+        "sha256": version.sha256 if version else None,
+    }
 
 
 def organization_dict(org) -> dict[str, Any]:

@@ -284,6 +284,10 @@ def seed_accounts() -> User:
 
 @transaction.atomic
 def seed_demo(year: int) -> list[Program]:
+    from rules.seed import seed_rule_sets
+
     seed_jurisdictions()
     admin = seed_accounts()
-    return seed_programs(year, admin)
+    programs = seed_programs(year, admin)
+    seed_rule_sets(programs, admin)
+    return programs

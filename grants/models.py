@@ -548,6 +548,36 @@ class Application(models.Model):
         return self.status in EDITABLE_STATUSES
 
 
+class CertificateClaim(models.Model):
+    """A certificate claimed by a live application: one certificate number, one award, ever.
+
+    Rules judge a snapshot; this unique constraint holds under concurrent
+    submissions. A rejection releases the claim (``active=False``).
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="claimed_certificate"
+    )
+    program_kind = models.CharField(_("programme kind"), max_length=20)
+    certificate = models.CharField(_("certificate number"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certificate claim")
+        verbose_name_plural = _("certificate claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_kind", "certificate"],
+                condition=Q(active=True),
+                name="certificate_claimed_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.certificate
+
+
 class CostLine(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="cost_lines"

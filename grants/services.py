@@ -28,6 +28,7 @@ from grants.models import (
     ApiToken,
     Application,
     Attachment,
+    CertificateClaim,
     CostLine,
     FieldType,
     Jurisdiction,
@@ -493,7 +494,13 @@ def application_submit(
                 }
             )
         _clean_fields(program, locked.fields, require_all=True)
-        evaluation = evaluation_run(application=locked, actor=actor, purpose="submit", save=False)
+        evaluation = evaluation_run(
+            application=locked,
+            actor=actor,
+            purpose="submit",
+            save=False,
+            on=timezone.localtime(now).date(),
+        )
         if evaluation.blocks:
             raise ChecksFailed(
                 _("%(n)d blocking check(s) failed; see checks.") % {"n": len(evaluation.blocking)},
@@ -501,6 +508,7 @@ def application_submit(
                 award_amount=evaluation.award_str,
             )
         evaluation.save()
+        _claim_certificate(locked)
         chain = list(program.levels)
         from_status = locked.status
         locked.status = Status.IN_REVIEW
@@ -538,10 +546,40 @@ def application_submit(
         )
         from workflows.services import review_start
 
-        review_start(
-            application=locked, actor=actor
-        )  # same transaction: submitted means in a review round
+        # same transaction: a submitted application is always in a review round
+        review_start(application=locked, actor=actor)
     return locked
+
+
+def _claim_certificate(application: Application) -> None:
+    """Hold the certificate number for this application; the database refuses a second live claim."""
+    from rules.facts import normalise_certificate
+
+    number = normalise_certificate(application.fields.get("certificate_number"))
+    if not number:
+        return
+    kind = application.program.kind
+    try:
+        with transaction.atomic():
+            CertificateClaim.objects.update_or_create(
+                application=application,
+                defaults={"program_kind": kind, "certificate": number, "active": True},
+            )
+    except IntegrityError:
+        holder = (
+            CertificateClaim.objects.filter(program_kind=kind, certificate=number, active=True)
+            .select_related("application")
+            .first()
+        )
+        raise Conflict(
+            _("Certificate %(c)s is already claimed by application %(a)s.")
+            % {"c": number, "a": holder.application.number if holder else "?"}
+        ) from None
+
+
+def certificate_release(*, application: Application) -> None:
+    """A rejected claim frees its certificate number."""
+    CertificateClaim.objects.filter(application=application).update(active=False)
 
 
 def money_round(value: Decimal) -> Decimal:

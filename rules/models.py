@@ -1,13 +1,84 @@
-"""Stored rule evaluations: the verdicts, the facts they judged and the award they computed."""
+"""Rule set versions and stored evaluations.
+
+A version is edited as a draft, validated (every cell compiled, every field
+path checked against the facts schema), proven by its test cases, then
+activated: from then on it is immutable and identified by the SHA-256 of its
+content. An application is judged by the version in force when it was
+submitted (the latest activated version whose effective date has come).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import MONEY
+
+
+class RuleSetVersion(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Activated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    program = models.ForeignKey(
+        "grants.Program",
+        on_delete=models.PROTECT,
+        related_name="rule_sets",
+        verbose_name=_("programme"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    effective_from = models.DateTimeField(_("in force from"), default=timezone.now)
+    content = models.JSONField(_("decision tables"), default=dict)
+    test_cases = models.JSONField(_("test cases"), default=list)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    notes = models.TextField(_("what changed"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    last_validation = models.JSONField(_("last validation"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        verbose_name = _("rule set version")
+        verbose_name_plural = _("rule set versions")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="rule_set_version_unique"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | ~Q(sha256=""), name="rule_set_activated_has_hash"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} v{self.number} ({self.get_state_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.state != self.State.DRAFT:
+            stored = (
+                RuleSetVersion.objects.filter(pk=self.pk)
+                .values("content", "test_cases", "sha256")
+                .first()
+            )
+            if stored and (
+                stored["content"] != self.content
+                or stored["test_cases"] != self.test_cases
+                or (stored["sha256"] and stored["sha256"] != self.sha256)
+            ):
+                raise RuntimeError("an activated rule set version is immutable; create a new draft")
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
 
 
 class Evaluation(models.Model):
@@ -17,10 +88,14 @@ class Evaluation(models.Model):
         related_name="evaluations",
         verbose_name=_("application"),
     )
+    rule_set = models.ForeignKey(
+        RuleSetVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
     rule_set_version = models.CharField(_("rule set version"), max_length=64)
     purpose = models.CharField(_("purpose"), max_length=20)  # submit, recheck, preview
     checks = models.JSONField(_("checks"), default=list)
     facts = models.JSONField(_("facts"), default=dict)
+    trace = models.JSONField(_("trace"), default=dict, blank=True)
     award_amount = models.DecimalField(_("award amount"), null=True, blank=True, **MONEY)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

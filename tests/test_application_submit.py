@@ -39,7 +39,7 @@ def test_missing_attachment_blocks_with_checks_and_changes_nothing(applicant):
     assert response.status_code == 422
     body = response.json()
     failing = [c for c in body["checks"] if not c["passed"]]
-    assert [c["rule"] for c in failing] == ["required_attachments"]
+    assert [c["rule"] for c in failing] == ["required_documents"]
     assert "认证证书" in failing[0]["reasons"]["zh-hans"]
     assert Application.objects.get(pk=app["id"]).status == "draft"
     assert (AuditEntry.objects.count(), Evaluation.objects.count()) == before

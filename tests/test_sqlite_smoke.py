@@ -25,7 +25,7 @@ tok = c.post("/api/v1/auth/token", {"username": "applicant", "password": "demo-p
 h = {"HTTP_AUTHORIZATION": "Bearer " + tok}
 org = c.post("/api/v1/organizations", {"name": "测试有限公司", "uscc": make_uscc(42), "kind": "enterprise",
              "district": "650102", "is_sme": True}, content_type="application/json", **h).json()["id"]
-fields = {"standard": "GB/T 29490", "certificate_number": "S-1", "certification_body": "CB",
+fields = {"standard": "GB/T 29490", "certificate_number": "S-1", "certification_body": "中国质量认证中心",
           "certified_on": "2026-01-10", "valid_until": "2029-01-09"}
 app = c.post("/api/v1/applications", {"program": "cert-subsidy", "organization": org, "fields": fields,
              "cost_lines": [{"kind": "certification_fee", "amount": "12345.67"}]},

@@ -338,6 +338,10 @@ def application_finish(*, process: ReviewProcess, outcome: str) -> None:
     app.status = to_status
     app.level = ""
     app.save(update_fields=["status", "level", "updated_at"])
+    if outcome == "rejected":
+        from grants.services import certificate_release
+
+        certificate_release(application=app)
     audit_record(
         actor=actor,
         action=f"application.{outcome}",

@@ -1,0 +1,244 @@
+"""The facts a rule set judges: one documented, schema-checked dictionary per evaluation.
+
+Money is integer fen (the engine's binding refuses ``Decimal``; integers keep
+it exact), dates are ``YYYY-MM-DD`` in Asia/Urumqi. Every path a rule may
+name is in ``facts_schema(program)``; a rule naming anything else is refused
+when it is saved.
+
+    application   number, round
+    program       code, kind, year, cap_fen (null: no cap), allowed_org_kinds, opens, closes
+    organization  kind, is_sme, district, city (parent code), region, uscc
+    submitted_on  the date judged (submission date, or today for a preview)
+    fields        the programme's form fields (text, dates as YYYY-MM-DD, decimals as fen)
+    cost          counted_fen (kinds that count toward the award), excluded_fen, total_fen,
+                  by_kind {kind: fen}, lines (count)
+    attachments   kinds present
+    required      missing_fields, missing_attachments (codes), missing_label_zh/en (their names)
+    history       same_certificate {count, numbers}: other live claims of this certificate;
+                  vouchers_this_year: other live applications of this organisation to this
+                  voucher programme this year
+    agency        admitted (null when the agency is unknown)
+    budget        available_fen (this programme and year)
+    award_fen     set by the award table, read by the tables after it
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from grants.models import Application, FieldType, Program, Status
+
+LIVE = [Status.IN_REVIEW, Status.RETURNED, Status.APPROVED, Status.AWARDED, Status.PAID]
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, required: bool = True) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required else [],
+        "additionalProperties": False,
+    }
+
+
+def _field_schema(field) -> dict:
+    base = {
+        FieldType.TEXT: STR,
+        FieldType.DATE: DATE,
+        FieldType.CHOICE: STR,
+        FieldType.DECIMAL: INT,  # fen
+        FieldType.INTEGER: INT,
+        FieldType.BOOLEAN: BOOL,
+    }[field.type]
+    return nullable(base)
+
+
+def facts_schema(program: Program) -> dict:
+    """JSON Schema of the facts for ``program``; rules' field paths are checked against it."""
+    kinds = [k.code for k in program.cost_line_kinds.all()]
+    return obj(
+        {
+            "application": obj({"number": STR, "round": INT}),
+            "program": obj(
+                {
+                    "code": STR,
+                    "kind": STR,
+                    "year": INT,
+                    "cap_fen": nullable(INT),
+                    "allowed_org_kinds": {"type": "array", "items": STR},
+                    "opens": DATE,
+                    "closes": DATE,
+                }
+            ),
+            "organization": obj(
+                {
+                    "kind": STR,
+                    "is_sme": BOOL,
+                    "district": STR,
+                    "city": STR,
+                    "region": STR,
+                    "uscc": STR,
+                }
+            ),
+            "submitted_on": DATE,
+            "fields": obj({f.name: _field_schema(f) for f in program.fields.all()}),
+            "cost": obj(
+                {
+                    "counted_fen": INT,
+                    "excluded_fen": INT,
+                    "total_fen": INT,
+                    "lines": INT,
+                    "by_kind": obj({k: INT for k in kinds}),
+                }
+            ),
+            "attachments": obj({"kinds": {"type": "array", "items": STR}}),
+            "required": obj(
+                {
+                    "missing_fields": {"type": "array", "items": STR},
+                    "missing_attachments": {"type": "array", "items": STR},
+                    "missing_label_zh": STR,
+                    "missing_label_en": STR,
+                }
+            ),
+            "history": obj(
+                {
+                    "same_certificate": obj({"count": INT, "numbers": STR}),
+                    "vouchers_this_year": INT,
+                }
+            ),
+            "agency": obj({"admitted": nullable(BOOL)}),
+            "budget": obj({"available_fen": INT}),
+        }
+    )
+
+
+# Values produced by tables (outputs) that later tables may read.
+OUTPUT_PATHS = {"award_fen": nullable(INT)}
+
+
+def fen(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def normalise_certificate(value: Any) -> str:
+    return "".join(str(value or "").split()).upper()
+
+
+def facts_for(application: Application, *, on: dt.date | None = None) -> dict[str, Any]:
+    program = application.program
+    org = application.organization
+    district = org.district
+    path = district.path.split("/")
+    lines = list(application.cost_lines.all())
+    kinds = {k.code: k for k in program.cost_line_kinds.all()}
+    by_kind = {code: 0 for code in kinds}
+    counted = excluded = 0
+    for line in lines:
+        amount = fen(line.amount)
+        by_kind[line.kind] = by_kind.get(line.kind, 0) + amount
+        if kinds.get(line.kind) and kinds[line.kind].counts_toward_award:
+            counted += amount
+        else:
+            excluded += amount
+    fields: dict[str, Any] = {}
+    for spec in program.fields.all():
+        value = application.fields.get(spec.name)
+        if spec.type == FieldType.DECIMAL and value is not None:
+            value = fen(Decimal(value))
+        fields[spec.name] = value
+    present = sorted({a.kind for a in application.attachments.all()})
+    missing_fields = [
+        f.name
+        for f in program.fields.all()
+        if f.required and application.fields.get(f.name) in (None, "")
+    ]
+    missing_attachments = [
+        a.code for a in program.attachment_kinds.all() if a.required and a.code not in present
+    ]
+    labels_zh = {f.name: f.label for f in program.fields.all()}
+    labels_en = {f.name: f.label_en or f.name for f in program.fields.all()}
+    labels_zh.update({a.code: a.label for a in program.attachment_kinds.all()})
+    labels_en.update({a.code: a.label_en or a.code for a in program.attachment_kinds.all()})
+
+    others = Application.objects.filter(status__in=LIVE).exclude(pk=application.pk)
+    certificate = normalise_certificate(application.fields.get("certificate_number"))
+    same = []
+    if certificate:
+        same = list(
+            others.filter(
+                program__kind=program.kind,
+                claimed_certificate__certificate=certificate,
+                claimed_certificate__active=True,
+            )
+            .order_by("number")
+            .values_list("number", flat=True)
+        )
+    vouchers = others.filter(
+        organization=application.organization, program=program, program__year=program.year
+    ).count()
+    budget = program.budgets.filter(year=program.year).first()
+    local_opens = timezone.localtime(program.opens).date()
+    local_closes = timezone.localtime(program.closes).date()
+    judged_on = on or (
+        timezone.localtime(application.submitted_at).date()
+        if application.submitted_at
+        else timezone.localdate()
+    )
+    return {
+        "application": {"number": application.number, "round": application.round},
+        "program": {
+            "code": program.code,
+            "kind": program.kind,
+            "year": program.year,
+            "cap_fen": fen(program.cap),
+            "allowed_org_kinds": list(program.allowed_org_kinds),
+            "opens": local_opens.isoformat(),
+            "closes": local_closes.isoformat(),
+        },
+        "organization": {
+            "kind": org.kind,
+            "is_sme": org.is_sme,
+            "district": district.code,
+            "city": path[-2] if len(path) >= 2 else "",
+            "region": path[0],
+            "uscc": org.uscc,
+        },
+        "submitted_on": judged_on.isoformat(),
+        "fields": fields,
+        "cost": {
+            "counted_fen": counted,
+            "excluded_fen": excluded,
+            "total_fen": counted + excluded,
+            "lines": len(lines),
+            "by_kind": by_kind,
+        },
+        "attachments": {"kinds": present},
+        "required": {
+            "missing_fields": missing_fields,
+            "missing_attachments": missing_attachments,
+            "missing_label_zh": "、".join(
+                labels_zh[n] for n in missing_fields + missing_attachments
+            ),
+            "missing_label_en": ", ".join(
+                labels_en[n] for n in missing_fields + missing_attachments
+            ),
+        },
+        "history": {
+            "same_certificate": {"count": len(same), "numbers": ", ".join(same)},
+            "vouchers_this_year": vouchers,
+        },
+        "agency": {"admitted": None},
+        "budget": {"available_fen": fen(budget.available) if budget else 0},
+    }

@@ -68,7 +68,9 @@ def test_merit_queue_commits_the_highest_award_first_when_budget_is_added(as_use
     statuses = dict(Application.objects.values_list("pk", "status"))
     assert statuses[first.pk] == "approved"
     assert statuses[second.pk] == statuses[big.pk] == "in_review"
-    waiting = list(QueueEntry.objects.filter(status="waiting").values_list("application", flat=True))
+    waiting = list(
+        QueueEntry.objects.filter(status="waiting").values_list("application", flat=True)
+    )
     assert waiting == [big.pk, second.pk]  # ranked by award amount, highest first
 
     budget_allocate(
@@ -84,9 +86,11 @@ def test_merit_queue_commits_the_highest_award_first_when_budget_is_added(as_use
     assert statuses[second.pk] == "in_review"  # 15000 left: does not fit, keeps its place
     budget = Budget.objects.get(program__code="cert-subsidy")
     assert budget.committed == Decimal("70000.00") and budget.available == Decimal("15000.00")
-    assert Application.objects.get(pk=big.pk).audit_entries.filter(
-        action="application.approved"
-    ).exists()
+    assert (
+        Application.objects.get(pk=big.pk)
+        .audit_entries.filter(action="application.approved")
+        .exists()
+    )
     assert reconciliation_report() == []
 
 
@@ -106,7 +110,9 @@ def test_cached_budget_totals_equal_the_sum_of_ledger_entries(as_user):
         assert decide(region, app.pk, "approve").status_code == 200
     finance = as_user("finance")
     batch = finance.post("/disbursements", {"awards": [apps[0].pk, apps[1].pk]}).json()
-    assert finance.post(f"/disbursements/{batch['id']}/paid", {"reference": "B-1"}).status_code == 200
+    assert (
+        finance.post(f"/disbursements/{batch['id']}/paid", {"reference": "B-1"}).status_code == 200
+    )
     sums = ledger_totals()
     for budget in Budget.objects.all():
         derived = sums[budget.pk]

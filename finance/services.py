@@ -210,9 +210,7 @@ def award_commit(*, application: Application, actor) -> bool:
     if budget is None or not _try_commit(
         budget=budget, application=application, amount=amount, actor=actor, role=Role.REVIEWER
     ):
-        available = budget.available if budget else ZERO
-        if budget is not None:
-            available = Budget.objects.get(pk=budget.pk).available
+        available = Budget.objects.get(pk=budget.pk).available if budget else ZERO
         raise BudgetExceeded(
             _(
                 "The %(year)s budget of %(program)s cannot cover this award: ¥%(amount)s is "

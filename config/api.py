@@ -219,6 +219,7 @@ def register_routers() -> None:
     api.add_router("", grants_router)
     api.add_router("", workflows_router)
     api.add_router("", rules_router)
+    api.add_router("", "finance.api.router")
 
 
 register_routers()

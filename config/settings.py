@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workflows.context_processors.nav_counts",
+                "finance.context_processors.nav_finance",
             ],
         },
     },

@@ -1,9 +1,17 @@
-"""Budgets and their append-only ledger.
+"""Budgets and their append-only ledger; disbursement batches; the merit queue.
 
 A ``Budget`` is one programme's money for one year; its totals are a cache of
 its ``LedgerEntry`` rows, updated in the same transaction with ``F()``
 expressions, and the database refuses any state where more is committed than
-allocated or more paid than committed.
+allocated or more paid than committed. How the cache follows from the entries:
+
+    allocated = Σ allocate
+    committed = Σ commit − Σ release
+    paid      = Σ pay
+
+``disburse`` entries record an award going out in a batch and ``reverse``
+entries undo them when the batch is cancelled; neither moves a total.
+The database also refuses a second commitment or a second payment of one award.
 """
 
 from __future__ import annotations
@@ -89,6 +97,14 @@ class LedgerEntry(models.Model):
         related_name="ledger_entries",
         verbose_name=_("application"),
     )
+    batch = models.ForeignKey(
+        "finance.DisbursementBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("disbursement batch"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -100,7 +116,15 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(kind="commit"),
+                name="ledger_one_commitment_per_award",
+            ),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(kind="pay"), name="ledger_one_payment_per_award"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,3 +137,120 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("ledger entries are append-only; record a reversal instead")
+
+
+class DisbursementBatch(models.Model):
+    """Awards paid together in one bank transfer file; ``paid`` with the bank's reference."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    total = models.DecimalField(_("total"), **MONEY)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("paid or cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("disbursement batch")
+        verbose_name_plural = _("disbursement batches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=~Q(reference=""), name="batch_reference_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | ~Q(reference=""), name="batch_paid_has_reference"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="batch_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DisbursementItem(models.Model):
+    """One award in a batch. ``active`` while the batch is open or paid: an award is in at most one."""
+
+    batch = models.ForeignKey(DisbursementBatch, on_delete=models.PROTECT, related_name="items")
+    application = models.ForeignKey(
+        "grants.Application",
+        on_delete=models.PROTECT,
+        related_name="disbursement_items",
+        verbose_name=_("application"),
+    )
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("disbursement item")
+        verbose_name_plural = _("disbursement items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(active=True),
+                name="disbursement_award_in_one_live_batch",
+            ),
+            models.UniqueConstraint(fields=["batch", "application"], name="disbursement_item_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.application} {self.amount}"
+
+
+class QueueEntry(models.Model):
+    """An approved award waiting for budget under a programme's merit-queue policy (择优).
+
+    Ranked by ``rank`` (the award amount, highest first), then by time queued.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for budget")
+        COMMITTED = "committed", _("Committed")
+
+    application = models.ForeignKey(
+        "grants.Application",
+        on_delete=models.PROTECT,
+        related_name="queue_entries",
+        verbose_name=_("application"),
+    )
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="queue")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    rank = models.DecimalField(_("rank"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-rank", "queued_at", "id"]
+        verbose_name = _("merit queue entry")
+        verbose_name_plural = _("merit queue")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="waiting"),
+                name="queue_award_waits_once",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="queue_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.rank}"

@@ -1,29 +1,152 @@
-"""Finance actions. Each writes its ledger entry, updates the cached totals and audits, in one transaction."""
+"""Finance actions. Each writes its ledger entry, updates the cached totals and audits, in one transaction.
+
+Lock order. Every audited transaction ends up taking the row lock on the audit
+chain's head (``grants.audit.AuditHead``). A money action that locked a budget
+or batch row first and the head second could deadlock with an approval that
+holds the head and wants the budget. So every action here takes the head lock
+*first* (``_lock_order``), then batch rows, then application rows, then budget
+rows: one order everywhere. Budget totals still move only by conditional
+``UPDATE ... SET committed = committed + x WHERE allocated >= committed + x``,
+backed by the database's CheckConstraints, so the figures hold even for a
+writer that forgets the order.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from finance.models import Budget, LedgerEntry, Source
-from grants.audit import audit_record
-from grants.errors import InvalidInput
+from finance.models import (
+    Budget,
+    DisbursementBatch,
+    DisbursementItem,
+    LedgerEntry,
+    QueueEntry,
+    Source,
+)
+from grants.audit import AuditHead, audit_record
+from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
+from grants.models import Application, BudgetPolicy, Membership, Role, Status
+from grants.selectors import applications_visible_to, has_role
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+AWARD_STATUSES = (Status.APPROVED, Status.AWARDED, Status.PAID)
+DISBURSABLE = (Status.APPROVED, Status.AWARDED)
+MAX_BATCH = 500
+
+
+class BudgetExceeded(Conflict):
+    """The final approval cannot be committed: the programme's budget for the year is short."""
+
+    status = 409
+    slug = "budget-exceeded"
+    title = gettext_lazy("The budget cannot cover this award")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lock_order() -> None:
+    """Take the audit head lock before any finance row lock (see the module docstring)."""
+    if not AuditHead.objects.select_for_update().filter(pk=1).exists():
+        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
+        AuditHead.objects.select_for_update().filter(pk=1).exists()
+
+
+def _require_finance(actor, *, allow_admin: bool = False) -> None:
+    roles = (Role.FINANCE, Role.ADMIN) if allow_admin else (Role.FINANCE,)
+    if not has_role(actor, *roles):
+        raise Forbidden(_("Only finance officers move money."))
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _reason(value: str, field: str = "reason") -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput([{"field": field, "message": _("Give a reason.")}])
+    if len(text) > 300:
+        raise InvalidInput([{"field": field, "message": _("At most 300 characters.")}])
+    return text
+
+
+def budget_for(program, year: int | None = None) -> Budget | None:
+    return Budget.objects.filter(program=program, year=year or program.year).first()
+
+
+def award_committed(application: Application) -> Decimal:
+    """Net commitment of one award from the ledger (commit − release)."""
+    sums = LedgerEntry.objects.filter(application=application).aggregate(
+        commit=Sum("amount", filter=Q(kind=LedgerEntry.Kind.COMMIT)),
+        release=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RELEASE)),
+    )
+    return (sums["commit"] or ZERO) - (sums["release"] or ZERO)
+
+
+def _try_commit(*, budget: Budget, application: Application, amount: Decimal, actor, role: str):
+    """Commit ``amount`` if the budget still covers it: one conditional UPDATE, then entry + audit."""
+    moved = Budget.objects.filter(pk=budget.pk, allocated__gte=F("committed") + amount).update(
+        committed=F("committed") + amount
+    )
+    if not moved:
+        return None
+    entry = LedgerEntry.objects.create(
+        budget=budget,
+        kind=LedgerEntry.Kind.COMMIT,
+        amount=amount,
+        application=application,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=f"{application.number} 核定奖励资金",
+    )
+    audit_record(
+        actor=actor,
+        action="budget.commit",
+        obj=budget,
+        application=application,
+        role=role,
+        data={"amount": _money(amount), "entry": entry.pk, "budget": budget.pk},
+    )
+    return entry
+
+
+# ---------------------------------------------------------------- budgets
 
 
 def budget_allocate(
     *, actor, program, year: int, amount: Decimal, source: str, reason: str
 ) -> LedgerEntry:
-    """Add money to a programme's budget for a year (amendments are new allocations, never edits)."""
-    if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    """Add money to a programme's budget for a year (amendments are new allocations, never edits).
+
+    Awards waiting in the programme's merit queue are committed right after, best-ranked first.
+    """
+    _require_finance(actor, allow_admin=True)
+    if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(CENT):
         raise InvalidInput(
-            [{"field": "amount", "message": "a positive amount in yuan with at most two decimals"}]
+            [
+                {
+                    "field": "amount",
+                    "message": _("A positive amount in yuan with at most two decimals."),
+                }
+            ]
         )
     if source not in Source.values:
-        raise InvalidInput([{"field": "source", "message": f"one of {', '.join(Source.values)}"}])
+        raise InvalidInput(
+            [{"field": "source", "message": _("One of: %(s)s") % {"s": ", ".join(Source.values)}}]
+        )
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidInput([{"field": "year", "message": _("A year from 2000 to 2100.")}])
+    reason = _reason(reason)
     with transaction.atomic():
-        budget, _ = Budget.objects.get_or_create(program=program, year=year)
+        _lock_order()
+        budget, _created = Budget.objects.get_or_create(program=program, year=year)
         Budget.objects.filter(pk=budget.pk).update(allocated=F("allocated") + amount)
         entry = LedgerEntry.objects.create(
             budget=budget,
@@ -40,4 +163,397 @@ def budget_allocate(
             role="finance",
             data={"amount": str(amount), "source": source, "entry": entry.pk, "reason": reason},
         )
+        budget_queue_drain(budget=budget, actor=actor)
     return entry
+
+
+# ---------------------------------------------------------------- commitment on approval
+
+
+def award_commit(*, application: Application, actor) -> bool:
+    """Commit the award of an application whose last level just approved, in the caller's transaction.
+
+    Returns True when the award is committed (or is zero): the application becomes ``approved``.
+    Returns False when the programme uses the merit queue and the award now waits for budget.
+    Raises ``BudgetExceeded`` under the refuse policy: the whole decision rolls back.
+    """
+    amount = application.award_amount or ZERO
+    if amount <= 0:
+        return True
+    program = application.program
+    _lock_order()
+    budget = budget_for(program)
+    if program.budget_policy == BudgetPolicy.QUEUE:
+        if budget is None:
+            budget, _created = Budget.objects.get_or_create(program=program, year=program.year)
+        ahead = QueueEntry.objects.filter(
+            budget=budget, status=QueueEntry.Status.WAITING, rank__gte=amount
+        ).exists()
+        if not ahead and _try_commit(
+            budget=budget, application=application, amount=amount, actor=actor, role=Role.REVIEWER
+        ):
+            return True
+        entry = QueueEntry.objects.create(
+            application=application, budget=budget, amount=amount, rank=amount
+        )
+        audit_record(
+            actor=actor,
+            action="budget.queue",
+            obj=application,
+            application=application,
+            role=Role.REVIEWER,
+            from_status=application.status,
+            to_status=application.status,
+            data={"amount": _money(amount), "rank": _money(amount), "queue_entry": entry.pk},
+        )
+        return False
+    if budget is None or not _try_commit(
+        budget=budget, application=application, amount=amount, actor=actor, role=Role.REVIEWER
+    ):
+        available = Budget.objects.get(pk=budget.pk).available if budget else ZERO
+        raise BudgetExceeded(
+            _(
+                "The %(year)s budget of %(program)s cannot cover this award: ¥%(amount)s is "
+                "needed and ¥%(available)s is available. The approval was not recorded and the "
+                "application stays at its level; ask finance to add budget."
+            )
+            % {
+                "year": program.year,
+                "program": program.display_name,
+                "amount": _money(amount),
+                "available": _money(available),
+            },
+            amount=_money(amount),
+            available=_money(available),
+        )
+    return True
+
+
+def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
+    """Commit waiting awards best-ranked first while the budget covers them; stop at the first
+    that does not fit, so a lower-ranked award never overtakes a higher-ranked one."""
+    approved = []
+    waiting = (
+        QueueEntry.objects.select_for_update()
+        .filter(budget=budget, status=QueueEntry.Status.WAITING)
+        .order_by("-rank", "queued_at", "id")
+    )
+    for entry in waiting:
+        app = Application.objects.select_related("program", "organization").get(
+            pk=entry.application_id
+        )
+        if not _try_commit(
+            budget=budget, application=app, amount=entry.amount, actor=actor, role="finance"
+        ):
+            break
+        entry.status = QueueEntry.Status.COMMITTED
+        entry.resolved_at = timezone.now()
+        entry.save(update_fields=["status", "resolved_at"])
+        _approve_from_queue(application=app, actor=actor)
+        approved.append(app)
+    return approved
+
+
+def _approve_from_queue(*, application: Application, actor) -> None:
+    from grants.notifications import notify
+
+    from_status = application.status
+    application.status = Status.APPROVED
+    application.level = ""
+    application.save(update_fields=["status", "level", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.approved",
+        obj=application,
+        application=application,
+        role="finance",
+        from_status=from_status,
+        to_status=Status.APPROVED,
+        comment=_("Budget added: the award left the merit queue."),
+        data={"from_queue": True},
+    )
+    applicants = [
+        m.user
+        for m in Membership.objects.filter(organization=application.organization).select_related(
+            "user"
+        )
+    ]
+    notify(users=applicants, kind="approved", application=application, context={})
+
+
+# ---------------------------------------------------------------- disbursements
+
+
+def _batch_locked(batch_id: int) -> DisbursementBatch:
+    batch = DisbursementBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(_("No such disbursement batch."))
+    return batch
+
+
+def disbursement_create(*, actor, application_ids: list[int], note: str = "") -> DisbursementBatch:
+    """Put approved or awarded awards in a new batch for the bank; each award in one live batch only."""
+    _require_finance(actor)
+    if not application_ids:
+        raise InvalidInput([{"field": "awards", "message": _("Name at least one award.")}])
+    if len(application_ids) > MAX_BATCH:
+        raise InvalidInput(
+            [
+                {
+                    "field": "awards",
+                    "message": _("At most %(n)d awards per batch.") % {"n": MAX_BATCH},
+                }
+            ]
+        )
+    if len(set(application_ids)) != len(application_ids):
+        raise InvalidInput([{"field": "awards", "message": _("An award is named twice.")}])
+    note = (note or "").strip()[:300]
+    from grants.services import next_in_sequence
+
+    try:
+        with transaction.atomic():
+            _lock_order()
+            apps = {
+                a.pk: a
+                for a in applications_visible_to(actor)
+                .filter(pk__in=application_ids)
+                .select_for_update(of=("self",))
+            }
+            errors = []
+            items = []
+            for i, pk in enumerate(application_ids):
+                field = f"awards[{i}]"
+                app = apps.get(pk)
+                if app is None:
+                    errors.append({"field": field, "message": _("No such application.")})
+                    continue
+                if app.status not in DISBURSABLE:
+                    errors.append(
+                        {
+                            "field": field,
+                            "message": _(
+                                "%(number)s is %(status)s: only approved or awarded awards are paid."
+                            )
+                            % {"number": app.number, "status": app.get_status_display()},
+                        }
+                    )
+                    continue
+                commit = (
+                    LedgerEntry.objects.filter(application=app, kind=LedgerEntry.Kind.COMMIT)
+                    .select_related("budget")
+                    .first()
+                )
+                if commit is None:
+                    errors.append(
+                        {
+                            "field": field,
+                            "message": _("%(number)s has no budget commitment.")
+                            % {"number": app.number},
+                        }
+                    )
+                    continue
+                live = (
+                    DisbursementItem.objects.filter(application=app, active=True)
+                    .select_related("batch")
+                    .first()
+                )
+                if live is not None:
+                    errors.append(
+                        {
+                            "field": field,
+                            "message": _("%(number)s is already in batch %(batch)s.")
+                            % {"number": app.number, "batch": live.batch.number},
+                        }
+                    )
+                    continue
+                items.append((app, commit.budget, award_committed(app)))
+            if errors:
+                raise Conflict(
+                    _("Some awards cannot be disbursed; nothing was created."), errors=errors
+                )
+            year = timezone.localdate().year
+            serial = next_in_sequence(f"DB-{year}")
+            batch = DisbursementBatch.objects.create(
+                number=f"DB-{year}-{serial:06d}",
+                total=sum((amount for _a, _b, amount in items), ZERO),
+                note=note,
+                created_by=actor,
+            )
+            DisbursementItem.objects.bulk_create(
+                [
+                    DisbursementItem(batch=batch, application=app, budget=budget, amount=amount)
+                    for app, budget, amount in items
+                ]
+            )
+            for app, budget, amount in items:
+                LedgerEntry.objects.create(
+                    budget=budget,
+                    kind=LedgerEntry.Kind.DISBURSE,
+                    amount=amount,
+                    application=app,
+                    batch=batch,
+                    actor=actor,
+                    reason=f"{batch.number} 拨付",
+                )
+                audit_record(
+                    actor=actor,
+                    action="disbursement.add",
+                    obj=batch,
+                    application=app,
+                    role=Role.FINANCE,
+                    data={"batch": batch.number, "amount": _money(amount)},
+                )
+            audit_record(
+                actor=actor,
+                action="disbursement.create",
+                obj=batch,
+                role=Role.FINANCE,
+                data={
+                    "number": batch.number,
+                    "total": _money(batch.total),
+                    "awards": [app.pk for app, _b, _a in items],
+                },
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("Another batch took one of these awards just now; nothing was created.")
+        ) from None
+    return batch
+
+
+def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> DisbursementBatch:
+    """The bank paid the batch: record its reference; every award becomes ``paid``, once.
+
+    Repeating the call with the same reference changes nothing (a replayed bank callback);
+    any other call on a paid or cancelled batch is a conflict.
+    """
+    _require_finance(actor)
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise InvalidInput(
+            [
+                {
+                    "field": "reference",
+                    "message": _("The bank's transaction id, 1 to 100 characters."),
+                }
+            ]
+        )
+    with transaction.atomic():
+        _lock_order()
+        batch = _batch_locked(batch_id)
+        if batch.status == DisbursementBatch.Status.PAID:
+            if batch.reference == reference:
+                return batch
+            raise Conflict(
+                _("Batch %(number)s was already paid (bank reference %(ref)s).")
+                % {"number": batch.number, "ref": batch.reference}
+            )
+        if batch.status == DisbursementBatch.Status.CANCELLED:
+            raise Conflict(_("Batch %(number)s was cancelled.") % {"number": batch.number})
+        if DisbursementBatch.objects.filter(reference=reference).exclude(pk=batch.pk).exists():
+            raise Conflict(
+                _("The bank reference %(ref)s is already recorded for another batch.")
+                % {"ref": reference}
+            )
+        items = list(batch.items.filter(active=True).order_by("application_id"))
+        apps = {
+            a.pk: a
+            for a in Application.objects.select_for_update().filter(
+                pk__in=[i.application_id for i in items]
+            )
+        }
+        for item in items:
+            app = apps[item.application_id]
+            if app.status not in DISBURSABLE:
+                raise Conflict(
+                    _("%(number)s is %(status)s and cannot be paid.")
+                    % {"number": app.number, "status": app.get_status_display()}
+                )
+        for item in sorted(items, key=lambda i: i.budget_id):
+            app = apps[item.application_id]
+            moved = Budget.objects.filter(
+                pk=item.budget_id, committed__gte=F("paid") + item.amount
+            ).update(paid=F("paid") + item.amount)
+            if not moved:
+                raise Conflict(
+                    _("Paying %(number)s would exceed its budget's commitments.")
+                    % {"number": app.number}
+                )
+            LedgerEntry.objects.create(
+                budget_id=item.budget_id,
+                kind=LedgerEntry.Kind.PAY,
+                amount=item.amount,
+                application=app,
+                batch=batch,
+                actor=actor,
+                reason=f"{batch.number} 银行流水 {reference}",
+            )
+            from_status = app.status
+            app.status = Status.PAID
+            app.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="application.paid",
+                obj=app,
+                application=app,
+                role=Role.FINANCE,
+                from_status=from_status,
+                to_status=Status.PAID,
+                data={"batch": batch.number, "reference": reference, "amount": _money(item.amount)},
+            )
+        batch.status = DisbursementBatch.Status.PAID
+        batch.reference = reference
+        batch.closed_by = actor
+        batch.closed_at = timezone.now()
+        batch.save(update_fields=["status", "reference", "closed_by", "closed_at"])
+        audit_record(
+            actor=actor,
+            action="disbursement.paid",
+            obj=batch,
+            role=Role.FINANCE,
+            from_status=DisbursementBatch.Status.OPEN,
+            to_status=DisbursementBatch.Status.PAID,
+            data={"number": batch.number, "reference": reference, "total": _money(batch.total)},
+        )
+    return batch
+
+
+def disbursement_cancel(*, actor, batch_id: int, reason: str) -> DisbursementBatch:
+    """Cancel an open batch: its awards are free for another batch; the disbursements are reversed."""
+    _require_finance(actor)
+    reason = _reason(reason)
+    with transaction.atomic():
+        _lock_order()
+        batch = _batch_locked(batch_id)
+        if batch.status != DisbursementBatch.Status.OPEN:
+            raise Conflict(
+                _("Batch %(number)s is %(status)s; only an open batch can be cancelled.")
+                % {"number": batch.number, "status": batch.get_status_display()}
+            )
+        for entry in batch.ledger_entries.filter(kind=LedgerEntry.Kind.DISBURSE):
+            LedgerEntry.objects.create(
+                budget_id=entry.budget_id,
+                kind=LedgerEntry.Kind.REVERSE,
+                amount=entry.amount,
+                application_id=entry.application_id,
+                batch=batch,
+                actor=actor,
+                reason=f"{batch.number} 撤销：{reason}"[:300],
+            )
+        batch.items.update(active=False)
+        batch.status = DisbursementBatch.Status.CANCELLED
+        batch.closed_by = actor
+        batch.closed_at = timezone.now()
+        batch.cancel_reason = reason
+        batch.save(update_fields=["status", "closed_by", "closed_at", "cancel_reason"])
+        audit_record(
+            actor=actor,
+            action="disbursement.cancel",
+            obj=batch,
+            role=Role.FINANCE,
+            from_status=DisbursementBatch.Status.OPEN,
+            to_status=DisbursementBatch.Status.CANCELLED,
+            comment=reason,
+            data={"number": batch.number},
+        )
+    return batch

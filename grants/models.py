@@ -304,6 +304,13 @@ def validate_org_kinds(value) -> None:
         )
 
 
+class BudgetPolicy(models.TextChoices):
+    """What the final approval does when the programme's budget cannot cover the award."""
+
+    REFUSE = "refuse", _("Refuse the approval")
+    QUEUE = "queue", _("Merit queue: wait for budget, highest award first")
+
+
 class Program(models.Model):
     """A funding programme for one year: its chain, cap, window and the form it asks for."""
 
@@ -342,6 +349,16 @@ class Program(models.Model):
         help_text=_("Empty means every kind."),
     )
     description = models.TextField(_("description"), blank=True)
+    budget_policy = models.CharField(
+        _("when the budget is short"),
+        max_length=10,
+        choices=BudgetPolicy.choices,
+        default=BudgetPolicy.REFUSE,
+        help_text=_(
+            "Refuse: the final approval is refused and the application stays at its level. "
+            "Merit queue (择优): it waits, ranked by award amount, until budget is added."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -333,6 +333,11 @@ def application_finish(*, process: ReviewProcess, outcome: str) -> None:
     last = process.data.get("last_decision", {})
     app = Application.objects.select_related("organization").get(pk=process.application_id)
     actor = get_user_model().objects.filter(pk=last.get("actor")).first()
+    if outcome == "approved":
+        from finance.services import award_commit  # same transaction; BudgetExceeded rolls back
+
+        if not award_commit(application=app, actor=actor):
+            return  # waits in the programme's merit queue (择优) until budget is added
     to_status = OUTCOME_STATUS[outcome]
     from_status = app.status
     app.status = to_status

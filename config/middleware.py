@@ -33,3 +33,34 @@ class ApiBodyLimitMiddleware:
                     % {"size": length / 1_048_576, "max": limit // 1_048_576},
                 )
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Pages are in Simplified Chinese unless the person chose English (language switch cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an
+    English-language browser at a Chinese fund office would get English. Pages
+    follow the explicit choice only; the API still honours Accept-Language, for
+    the systems that call it.
+    """
+
+    def __init__(self, get_response):
+        from django.middleware.locale import LocaleMiddleware
+
+        self.get_response = get_response
+        self.fallback = LocaleMiddleware(get_response)
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        if request.path.startswith("/api/"):
+            return self.fallback(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -25,3 +25,11 @@ def test_problem_titles_follow_accept_language(demo):
 def test_home_page_is_chinese_by_default(demo):
     page = Client().get("/").content.decode()
     assert "知识产权管理规范贯标认证奖励" in page and "登录" in page
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_english_is_chosen(demo):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Log in" in page and "登录" not in page

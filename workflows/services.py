@@ -117,7 +117,7 @@ def tasks_for(user) -> QuerySet[Task]:
     where = Q()
     for place in places:
         where |= Q(
-            task_level=place.level,
+            data__level=place.level,
             process__reviewprocess__application__organization__district__path__startswith=place.path,
         )
     decided_elsewhere = AuditEntry.objects.filter(

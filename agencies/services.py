@@ -907,7 +907,7 @@ def vouchers_expire(*, today: dt.date | None = None, actor=None) -> int:
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             _lock_order()  # the audit head before the voucher row, as every money action
-            voucher = Voucher.objects.select_for_update().select_related("hold").get(pk=pk)
+            voucher = Voucher.objects.select_for_update().get(pk=pk)
             if voucher.status not in (VoucherStatus.ISSUED, VoucherStatus.REDEEMED):
                 continue
             if voucher.hold_id and voucher.hold_release_id is None:

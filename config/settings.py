@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "finance",
     "workflows",
     "rules",
+    "agencies",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.fire_timers",
         "schedule": env_int("FUNDFLOW_TIMER_SWEEP_SECONDS", 60, minimum=5),
     },
+    # both are idempotent: hourly means "on the day", whenever the scheduler restarts
+    "agency-qualifications": {"task": "agencies.check_qualifications", "schedule": 3600},
+    "voucher-expiry": {"task": "agencies.expire_vouchers", "schedule": 3600},
 }
 
 # Security headers that cost nothing; HTTPS ones are switched on by env.

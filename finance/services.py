@@ -557,3 +557,81 @@ def disbursement_cancel(*, actor, batch_id: int, reason: str) -> DisbursementBat
             data={"number": batch.number},
         )
     return batch
+
+
+# ---------------------------------------------------------------- holds (service vouchers)
+
+
+def budget_hold(*, actor, program, amount: Decimal, reason: str, obj) -> LedgerEntry:
+    """Commit ``amount`` of the programme's budget for something that is not yet an award
+    (an issued service voucher): a ``commit`` entry without an application.
+
+    Runs in the caller's transaction, after the audit head lock (see the lock order above).
+    Raises ``BudgetExceeded`` when the budget cannot cover it.
+    """
+    _lock_order()
+    budget = budget_for(program)
+    moved = (
+        Budget.objects.filter(pk=budget.pk, allocated__gte=F("committed") + amount).update(
+            committed=F("committed") + amount
+        )
+        if budget is not None
+        else 0
+    )
+    if not moved:
+        available = Budget.objects.get(pk=budget.pk).available if budget else ZERO
+        raise BudgetExceeded(
+            _(
+                "The %(year)s budget of %(program)s cannot hold ¥%(amount)s (¥%(available)s available)."
+            )
+            % {
+                "year": program.year,
+                "program": program.display_name,
+                "amount": _money(amount),
+                "available": _money(available),
+            },
+            amount=_money(amount),
+            available=_money(available),
+        )
+    entry = LedgerEntry.objects.create(
+        budget=budget,
+        kind=LedgerEntry.Kind.COMMIT,
+        amount=amount,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:300],
+    )
+    audit_record(
+        actor=actor,
+        action="budget.hold",
+        obj=obj,
+        role=Role.ADMIN,
+        data={"amount": _money(amount), "entry": entry.pk, "budget": budget.pk},
+    )
+    return entry
+
+
+def budget_hold_release(*, actor, hold: LedgerEntry, reason: str, obj) -> LedgerEntry:
+    """Give a hold back to the budget: a ``release`` entry of the held amount (in the caller's transaction)."""
+    if hold.kind != LedgerEntry.Kind.COMMIT or hold.application_id is not None:
+        raise Conflict(_("Only a hold (a commitment without an award) can be released here."))
+    _lock_order()
+    moved = Budget.objects.filter(pk=hold.budget_id, committed__gte=F("paid") + hold.amount).update(
+        committed=F("committed") - hold.amount
+    )
+    if not moved:
+        raise Conflict(_("Releasing this hold would leave less committed than paid."))
+    entry = LedgerEntry.objects.create(
+        budget_id=hold.budget_id,
+        kind=LedgerEntry.Kind.RELEASE,
+        amount=hold.amount,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:300],
+    )
+    audit_record(
+        actor=actor,
+        action="budget.release",
+        obj=obj,
+        role=Role.ADMIN if getattr(actor, "pk", None) else "system",
+        data={"amount": _money(hold.amount), "entry": entry.pk, "hold": hold.pk},
+    )
+    return entry

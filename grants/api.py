@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, Field
 from config.api import paginate
 from grants import services
 from grants.errors import Forbidden, InvalidInput, NotFound
-from grants.models import Application, Jurisdiction, Program, Role, Status
+from grants.models import Application, Jurisdiction, Program, ProgramKind, Role, Status
 from grants.selectors import (
     applications_visible_to,
     has_role,
@@ -218,6 +218,10 @@ class ApplicationOut(Schema):
     checks: list[CheckOut]
     rule_set_version: str | None
     award_amount: str | None
+    flags: list[dict[str, str]] = Field(
+        default=[],
+        description="Signs for reviewers that are not verdicts (voucher claims: collusion, agency exited)",
+    )
     history: list[dict[str, Any]]
     created_at: dt.datetime
     submitted_at: dt.datetime | None
@@ -407,10 +411,20 @@ def application_dict(app: Application) -> dict[str, Any]:
         ],
         checks=[check_for_api(c) for c in latest.checks] if latest else [],
         rule_set_version=latest.rule_set_version if latest else None,
+        flags=_flags(app),
         history=history,
         created_at=_local(app.created_at),
     )
     return data
+
+
+def _flags(app: Application) -> list[dict[str, str]]:
+    """Signs for reviewers that are not rule verdicts (voucher claims: collusion, agency exited)."""
+    if app.program.kind != ProgramKind.VOUCHER:
+        return []
+    from agencies.selectors import claim_flags
+
+    return claim_flags(app)
 
 
 # ---------------------------------------------------------------- access helpers

@@ -109,8 +109,21 @@ PROGRAMS = [
         "kind": ProgramKind.VOUCHER,
         "number_prefix": "SV",
         "cap": Decimal("10000.00"),
-        "allowed_org_kinds": ["enterprise", "service_agency"],
-        "description": "向中小企业发放服务券，在入驻集聚区的知识产权服务机构兑付托管等服务。",
+        # the claim is filed by the agency that delivered the service; SMEs hold the vouchers
+        "allowed_org_kinds": ["service_agency"],
+        "description": "向中小企业发放服务券，在入驻集聚区的知识产权服务机构兑付托管等服务；"
+        "服务机构凭服务合同和交付证明申请兑付。",
+        "voucher_terms": {
+            "validity_days": 180,
+            "annual_quota": 1000,
+            "eligible_services": [
+                "custody",
+                "patent_filing",
+                "navigation",
+                "early_warning",
+                "valuation",
+            ],
+        },
         "fields": [
             (
                 "service",
@@ -229,6 +242,10 @@ def seed_programs(year: int, admin: User) -> list[Program]:
                     required=required,
                     position=i,
                 )
+        if spec.get("voucher_terms"):
+            from agencies.models import VoucherTerms
+
+            VoucherTerms.objects.get_or_create(program=program, defaults=spec["voucher_terms"])
         if not Budget.objects.filter(program=program, year=program.year, allocated__gt=0).exists():
             for source, amount in spec["budget"]:
                 budget_allocate(
@@ -279,7 +296,57 @@ def seed_accounts() -> User:
     )
     _role(_user("finance", "财政经办"), Role.FINANCE)
     _role(_user("auditor", "审计"), Role.AUDITOR)
+    _role(_user("agency", "服务机构经办人"), Role.APPLICANT)
     return admin
+
+
+DEMO_AGENCY = {
+    "name": "乌鲁木齐天山知识产权代理有限公司",
+    "uscc": "91650102MA00AGCY0",  # check digit completed in seed_agency
+    "district": "650102",
+    "legal_representative": "艾力·买买提",
+    "phone": "0991-5550100",
+    "address": "乌鲁木齐市天山区光明路 1 号知识产权服务集聚区",
+    "services": ["custody", "patent_filing", "navigation", "early_warning", "valuation"],
+}
+
+
+def seed_agency(admin: User, year: int) -> None:
+    """The demo account ``agency`` acts for one IP service agency admitted to the cluster."""
+    from stdnum.cn import uscc as stdnum_uscc
+
+    from agencies.models import Agency, AgencyStatusChange
+    from grants.models import Membership, Organization
+
+    body = DEMO_AGENCY["uscc"][:17]
+    org, _created = Organization.objects.get_or_create(
+        uscc=body + stdnum_uscc.calc_check_digit(body),
+        defaults={
+            "name": DEMO_AGENCY["name"],
+            "kind": "service_agency",
+            "district_id": DEMO_AGENCY["district"],
+            "legal_representative": DEMO_AGENCY["legal_representative"],
+            "phone": DEMO_AGENCY["phone"],
+            "address": DEMO_AGENCY["address"],
+        },
+    )
+    Membership.objects.get_or_create(
+        user=User.objects.get(username="agency"),
+        organization=org,
+        defaults={"role": Membership.Role.OWNER},
+    )
+    if not Agency.objects.filter(organization=org).exists():
+        opens = dt.date(year, 1, 1)
+        agency = Agency.objects.create(
+            organization=org, services=DEMO_AGENCY["services"], admitted_on=opens
+        )
+        AgencyStatusChange.objects.create(
+            agency=agency,
+            to_status="admitted",
+            effective_on=opens,
+            reason="演示数据：入驻集聚区",
+            actor=admin,
+        )
 
 
 @transaction.atomic
@@ -290,4 +357,5 @@ def seed_demo(year: int) -> list[Program]:
     admin = seed_accounts()
     programs = seed_programs(year, admin)
     seed_rule_sets(programs, admin)
+    seed_agency(admin, year)
     return programs

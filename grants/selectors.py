@@ -84,3 +84,20 @@ def applications_visible_to(user) -> QuerySet[Application]:
 
 def is_member(user, organization_id: int) -> bool:
     return Membership.objects.filter(user=user, organization_id=organization_id).exists()
+
+
+def vouchers_visible_to(user):
+    """Administrators, finance and auditors: every voucher. An SME's members: its vouchers.
+    An agency's members: vouchers redeemed at it. Reviewers: vouchers of SMEs in their jurisdiction."""
+    from agencies.models import Voucher
+
+    qs = Voucher.objects.select_related("program", "sme", "sme__district")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    mine = Membership.objects.filter(user=user).values("organization_id")
+    condition = Q(sme_id__in=mine) | Q(redemption__agency__organization_id__in=mine)
+    for jurisdiction in reviewer_jurisdictions(user):
+        condition |= Q(sme__district__path__startswith=jurisdiction.path)
+    return qs.filter(condition)

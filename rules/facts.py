@@ -17,7 +17,16 @@ when it is saved.
     history       same_certificate {count, numbers}: other live claims of this certificate;
                   vouchers_this_year: other live applications of this organisation to this
                   voucher programme this year
-    agency        admitted (null when the agency is unknown)
+    agency        for a voucher claim: admitted (on the claim date), admitted_on_contract_date,
+                  status (now), held (the agency exited while the claim was open); null/""
+                  when the application is not a voucher claim
+    voucher       for a voucher claim: found, number, status, sme_is_sme, sme_city,
+                  face_value_fen, valid_until, service, service_eligible, contract_price_fen,
+                  contract_date
+    collusion     for a voucher claim: shared_legal_representative, shared_phone,
+                  shared_address (SME and agency), district_redemptions (this programme's
+                  redemptions by SMEs of the voucher's district), agency_share_percent (the
+                  share of them at this agency)
     budget        available_fen (this programme and year)
     award_fen     set by the award table, read by the tables after it
 """
@@ -118,7 +127,38 @@ def facts_schema(program: Program) -> dict:
                     "vouchers_this_year": INT,
                 }
             ),
-            "agency": obj({"admitted": nullable(BOOL)}),
+            "agency": obj(
+                {
+                    "admitted": nullable(BOOL),
+                    "admitted_on_contract_date": nullable(BOOL),
+                    "status": STR,
+                    "held": BOOL,
+                }
+            ),
+            "voucher": obj(
+                {
+                    "found": BOOL,
+                    "number": STR,
+                    "status": STR,
+                    "sme_is_sme": nullable(BOOL),
+                    "sme_city": STR,
+                    "face_value_fen": nullable(INT),
+                    "valid_until": nullable(DATE),
+                    "service": STR,
+                    "service_eligible": nullable(BOOL),
+                    "contract_price_fen": nullable(INT),
+                    "contract_date": nullable(DATE),
+                }
+            ),
+            "collusion": obj(
+                {
+                    "shared_legal_representative": BOOL,
+                    "shared_phone": BOOL,
+                    "shared_address": BOOL,
+                    "district_redemptions": INT,
+                    "agency_share_percent": INT,
+                }
+            ),
             "budget": obj({"available_fen": INT}),
         }
     )
@@ -239,6 +279,42 @@ def facts_for(application: Application, *, on: dt.date | None = None) -> dict[st
             "same_certificate": {"count": len(same), "numbers": ", ".join(same)},
             "vouchers_this_year": vouchers,
         },
-        "agency": {"admitted": None},
+        **voucher_facts(application, judged_on),
         "budget": {"available_fen": fen(budget.available) if budget else 0},
     }
+
+
+NO_VOUCHER: dict[str, Any] = {
+    "agency": {"admitted": None, "admitted_on_contract_date": None, "status": "", "held": False},
+    "voucher": {
+        "found": False,
+        "number": "",
+        "status": "",
+        "sme_is_sme": None,
+        "sme_city": "",
+        "face_value_fen": None,
+        "valid_until": None,
+        "service": "",
+        "service_eligible": None,
+        "contract_price_fen": None,
+        "contract_date": None,
+    },
+    "collusion": {
+        "shared_legal_representative": False,
+        "shared_phone": False,
+        "shared_address": False,
+        "district_redemptions": 0,
+        "agency_share_percent": 0,
+    },
+}
+
+
+def voucher_facts(application: Application, on: dt.date) -> dict[str, Any]:
+    """The agency, voucher and collusion facts of a voucher claim (see ``agencies``)."""
+    import copy
+
+    if application.program.kind != "voucher":
+        return copy.deepcopy(NO_VOUCHER)
+    from agencies.selectors import claim_facts
+
+    return claim_facts(application, on) or copy.deepcopy(NO_VOUCHER)

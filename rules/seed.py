@@ -458,7 +458,294 @@ def cert_test_cases(year: int) -> list[dict]:
     ]
 
 
+def _bool_table(name, label_zh, label_en, severity, path, yes, no, fallback) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label_zh": label_zh,
+        "label_en": label_en,
+        "severity": severity,
+        "inputs": [path],
+        "rows": [
+            {"when": ["true"], "passed": True, "reason_zh": yes[0], "reason_en": yes[1]},
+            {"when": ["false"], "passed": False, "reason_zh": no[0], "reason_en": no[1]},
+        ],
+        "fallback": _fallback(*fallback),
+    }
+
+
+VOUCHER_USABLE = {
+    "name": "voucher_usable",
+    "label_zh": "服务券有效且未使用",
+    "label_en": "Voucher unused",
+    "severity": "block",
+    "inputs": ["voucher.found", "voucher.status"],
+    "rows": [
+        {
+            "when": ["false", ""],
+            "passed": False,
+            "reason_zh": "本申请没有对应的服务券兑付记录",
+            "reason_en": "No voucher redemption belongs to this claim",
+        },
+        {
+            "when": ["true", '"redeemed"'],
+            "passed": True,
+            "reason_zh": "服务券 {voucher.number} 已在本机构兑付，尚未使用",
+            "reason_en": "Voucher {voucher.number} was redeemed here and is not used yet",
+        },
+        {
+            "when": ["true", '"used"'],
+            "passed": False,
+            "reason_zh": "服务券 {voucher.number} 已使用，不得重复兑付",
+            "reason_en": "Voucher {voucher.number} is already used",
+        },
+        {
+            "when": ["true", '"expired", "void", "issued"'],
+            "passed": False,
+            "reason_zh": "服务券 {voucher.number} 状态为 {voucher.status}，不能兑付",
+            "reason_en": "Voucher {voucher.number} is {voucher.status} and cannot be claimed",
+        },
+    ],
+    "fallback": _fallback("服务券状态", "the voucher's status"),
+}
+
+VOUCHER_NOT_EXPIRED = {
+    "name": "voucher_not_expired",
+    "label_zh": "服务券在有效期内",
+    "label_en": "Voucher not expired",
+    "severity": "block",
+    "inputs": ["voucher.valid_until"],
+    "rows": [
+        {
+            "when": ["$ != null and date($) >= date(submitted_on)"],
+            "passed": True,
+            "reason_zh": "服务券有效期至 {voucher.valid_until}，申请日 {submitted_on} 在有效期内",
+            "reason_en": "Voucher valid until {voucher.valid_until}; claimed on {submitted_on}",
+        },
+        {
+            "when": ["$ != null and date($) < date(submitted_on)"],
+            "passed": False,
+            "reason_zh": "服务券已于 {voucher.valid_until} 到期（申请日 {submitted_on}）",
+            "reason_en": "Voucher expired on {voucher.valid_until} (claimed on {submitted_on})",
+        },
+    ],
+    "fallback": _fallback("服务券有效期", "the voucher's validity"),
+}
+
+VOUCHER_SME = _bool_table(
+    "voucher_holder_sme",
+    "持券单位为中小企业",
+    "Voucher holder is an SME",
+    "block",
+    "voucher.sme_is_sme",
+    ("持券单位为中小企业", "The voucher holder is an SME"),
+    ("服务券仅面向中小企业，持券单位不是中小企业", "Service vouchers are for SMEs only"),
+    ("持券单位是否中小企业", "whether the voucher holder is an SME"),
+)
+
+AGENCY_ON_CLAIM = _bool_table(
+    "agency_admitted",
+    "申请日服务机构在册",
+    "Agency admitted on the claim date",
+    "block",
+    "agency.admitted",
+    (
+        "服务机构在申请日 {submitted_on} 已入驻集聚区",
+        "The agency is admitted to the service cluster on {submitted_on}",
+    ),
+    (
+        "服务机构在申请日 {submitted_on} 未入驻集聚区或已暂停、退出",
+        "The agency is not admitted (or suspended or exited) on {submitted_on}",
+    ),
+    (
+        "服务机构入驻情况（机构登记簿未覆盖）",
+        "whether the agency is admitted (not in the registry)",
+    ),
+)
+
+AGENCY_ON_CONTRACT = _bool_table(
+    "agency_admitted_on_contract_date",
+    "签约日服务机构在册",
+    "Agency admitted on the contract date",
+    "block",
+    "agency.admitted_on_contract_date",
+    (
+        "服务机构在合同签订日 {voucher.contract_date} 已入驻集聚区",
+        "The agency was admitted on the contract date {voucher.contract_date}",
+    ),
+    (
+        "服务机构在合同签订日 {voucher.contract_date} 未入驻集聚区",
+        "The agency was not admitted on the contract date {voucher.contract_date}",
+    ),
+    ("签约日服务机构入驻情况", "whether the agency was admitted on the contract date"),
+)
+
+SERVICE_ELIGIBLE = _bool_table(
+    "service_eligible",
+    "服务类型在支持范围",
+    "Service eligible",
+    "block",
+    "voucher.service_eligible",
+    (
+        "服务类型 {voucher.service} 在服务券和机构的服务范围内",
+        "Service {voucher.service} is covered by the voucher and offered by the agency",
+    ),
+    (
+        "服务类型 {voucher.service} 不在服务券或机构的服务范围内",
+        "Service {voucher.service} is not covered by the voucher or not offered by the agency",
+    ),
+    ("服务类型", "the service"),
+)
+
+WITHIN_VOUCHER = {
+    "name": "claim_within_voucher",
+    "label_zh": "申请金额不超过面额和合同价",
+    "label_en": "Claim within face value and contract price",
+    "severity": "block",
+    "inputs": ["voucher.face_value_fen", "voucher.contract_price_fen", "cost.counted_fen"],
+    "rows": [
+        {
+            "when": ["null", "", ""],
+            "passed": False,
+            "reason_zh": "没有服务券面额，无法核对申请金额",
+            "reason_en": "No voucher face value to check the claim against",
+        },
+        {
+            "when": ["", "null", ""],
+            "passed": False,
+            "reason_zh": "没有合同价款，无法核对申请金额",
+            "reason_en": "No contract price to check the claim against",
+        },
+        {
+            "when": ["", "", "> voucher.face_value_fen"],
+            "passed": False,
+            "reason_zh": "申请金额 {cost.counted_fen} 超过服务券面额 {voucher.face_value_fen}",
+            "reason_en": "The claim {cost.counted_fen} exceeds the face value {voucher.face_value_fen}",
+        },
+        {
+            "when": ["", "", "> voucher.contract_price_fen"],
+            "passed": False,
+            "reason_zh": "申请金额 {cost.counted_fen} 超过合同价款 {voucher.contract_price_fen}",
+            "reason_en": "The claim {cost.counted_fen} exceeds the contract price {voucher.contract_price_fen}",
+        },
+        {
+            "when": ["", "", "> 0"],
+            "passed": True,
+            "reason_zh": "申请金额 {cost.counted_fen} 不超过面额 {voucher.face_value_fen} 和合同价款 {voucher.contract_price_fen}",
+            "reason_en": "The claim {cost.counted_fen} is within the face value {voucher.face_value_fen} and the "
+            "contract price {voucher.contract_price_fen}",
+        },
+    ],
+    "fallback": _fallback("申请金额", "the claimed amount"),
+}
+
+RELATED_PARTIES = {
+    "name": "sme_agency_related",
+    "label_zh": "企业与机构关联关系",
+    "label_en": "SME and agency related",
+    "severity": "warn",
+    "inputs": [
+        "collusion.shared_legal_representative",
+        "collusion.shared_phone",
+        "collusion.shared_address",
+    ],
+    "rows": [
+        {
+            "when": ["false", "false", "false"],
+            "passed": True,
+            "reason_zh": "未发现持券企业与服务机构共用法定代表人、电话或地址",
+            "reason_en": "The SME and the agency share no legal representative, phone or address",
+        },
+        {
+            "when": ["true", "", ""],
+            "passed": False,
+            "reason_zh": "持券企业与服务机构法定代表人相同，请核实是否关联交易",
+            "reason_en": "The SME and the agency have the same legal representative: check for collusion",
+        },
+        {
+            "when": ["", "true", ""],
+            "passed": False,
+            "reason_zh": "持券企业与服务机构联系电话相同，请核实是否关联交易",
+            "reason_en": "The SME and the agency have the same phone number: check for collusion",
+        },
+        {
+            "when": ["", "", "true"],
+            "passed": False,
+            "reason_zh": "持券企业与服务机构地址相同，请核实是否关联交易",
+            "reason_en": "The SME and the agency have the same address: check for collusion",
+        },
+    ],
+    "fallback": _fallback("关联关系", "whether the parties are related"),
+}
+
+DISTRICT_SHARE = {
+    "name": "agency_district_share",
+    "label_zh": "机构兑付集中度",
+    "label_en": "Agency's share of the district",
+    "severity": "warn",
+    "inputs": ["collusion.district_redemptions", "collusion.agency_share_percent"],
+    "rows": [
+        {
+            "when": ["< 10", ""],
+            "passed": True,
+            "reason_zh": "该区兑付 {collusion.district_redemptions} 张，数量较少，不作集中度判断",
+            "reason_en": "Only {collusion.district_redemptions} redemptions in the district: too few to compare",
+        },
+        {
+            "when": ["", "<= 50"],
+            "passed": True,
+            "reason_zh": "本机构兑付该区服务券的 {collusion.agency_share_percent}%（共 {collusion.district_redemptions} 张）",
+            "reason_en": "The agency redeemed {collusion.agency_share_percent}% of the district's "
+            "{collusion.district_redemptions} vouchers",
+        },
+        {
+            "when": ["", "> 50"],
+            "passed": False,
+            "reason_zh": "本机构兑付了该区 {collusion.agency_share_percent}% 的服务券（共 {collusion.district_redemptions} 张），比例异常，请关注",
+            "reason_en": "The agency redeemed {collusion.agency_share_percent}% of the district's "
+            "{collusion.district_redemptions} vouchers: an unusual share",
+        },
+    ],
+    "fallback": _fallback("兑付集中度", "the agency's share"),
+}
+
+AGENCY_STANDING = {
+    "name": "agency_in_good_standing",
+    "label_zh": "服务机构目前在册",
+    "label_en": "Agency in good standing now",
+    "severity": "warn",
+    "inputs": ["agency.status", "agency.held"],
+    "rows": [
+        {
+            "when": ['"admitted"', "false"],
+            "passed": True,
+            "reason_zh": "服务机构目前在册",
+            "reason_en": "The agency is admitted",
+        },
+        {
+            "when": ['"exited"', ""],
+            "passed": False,
+            "reason_zh": "服务机构已退出集聚区，兑付申请暂缓，请复核",
+            "reason_en": "The agency has exited the cluster: the claim is held for review",
+        },
+        {
+            "when": ["", "true"],
+            "passed": False,
+            "reason_zh": "服务机构已退出集聚区，兑付申请暂缓，请复核",
+            "reason_en": "The agency has exited the cluster: the claim is held for review",
+        },
+        {
+            "when": ['"suspended"', ""],
+            "passed": False,
+            "reason_zh": "服务机构目前暂停服务，请复核",
+            "reason_en": "The agency is suspended at present: review the claim",
+        },
+    ],
+    "fallback": _fallback("服务机构状态", "the agency's standing"),
+}
+
+
 def voucher_rule_set() -> dict:
+    """The reimbursement claim an agency files for a redeemed voucher."""
     return copy.deepcopy(
         {
             "tables": [
@@ -466,53 +753,142 @@ def voucher_rule_set() -> dict:
                 IN_WINDOW,
                 ORG_KIND,
                 REQUIRED,
-                SME,
-                ONE_VOUCHER,
-                AGENCY,
+                VOUCHER_USABLE,
+                VOUCHER_SME,
+                VOUCHER_NOT_EXPIRED,
+                AGENCY_ON_CONTRACT,
+                AGENCY_ON_CLAIM,
+                SERVICE_ELIGIBLE,
+                WITHIN_VOUCHER,
                 award_table("服务费", "service fee"),
-                BUDGET,
+                RELATED_PARTIES,
+                DISTRICT_SHARE,
+                AGENCY_STANDING,
             ]
         }
     )
+
+
+def voucher_issue_rule_set() -> dict:
+    """Who may receive a voucher: evaluated on ``{"organization": {kind, is_sme, district, city}}``."""
+    enterprise = {
+        "name": "enterprise",
+        "label_zh": "企业",
+        "label_en": "Enterprise",
+        "severity": "block",
+        "inputs": ["organization.kind"],
+        "rows": [
+            {
+                "when": ['"enterprise"'],
+                "passed": True,
+                "reason_zh": "持券单位为企业",
+                "reason_en": "The holder is an enterprise",
+            },
+            {
+                "when": ['$ != "enterprise"'],
+                "passed": False,
+                "reason_zh": "服务券只发给企业（单位类型 {organization.kind}）",
+                "reason_en": "Vouchers go to enterprises only (kind {organization.kind})",
+            },
+        ],
+        "fallback": _fallback("单位类型", "the organisation kind"),
+    }
+    return copy.deepcopy({"tables": [SME, DISTRICT_IN_CITY, enterprise]})
 
 
 def voucher_test_cases(year: int) -> list[dict]:
     on = f"{year}-03-01"
     base = {
         "submitted_on": on,
-        "agency": {"admitted": True},
+        "organization": {"kind": "service_agency"},
+        "agency": {"admitted": True, "admitted_on_contract_date": True, "status": "admitted"},
+        "voucher": {
+            "found": True,
+            "number": f"SVV-{year}-000001",
+            "status": "redeemed",
+            "sme_is_sme": True,
+            "sme_city": "650100",
+            "face_value_fen": 1_000_000,
+            "valid_until": f"{year}-06-30",
+            "service": "custody",
+            "service_eligible": True,
+            "contract_price_fen": 1_200_000,
+            "contract_date": f"{year}-02-01",
+        },
         "cost": {"counted_fen": 800_000, "excluded_fen": 0, "total_fen": 800_000},
     }
+
+    def voucher(**changes) -> dict:
+        return {**base, "voucher": {**base["voucher"], **changes}}
+
     return [
         _case(
-            "SME, first voucher, admitted agency",
+            "admitted agency, redeemed voucher, within face value",
             base,
             {
-                "sme": True,
-                "one_voucher_per_year": True,
+                "voucher_usable": True,
+                "voucher_holder_sme": True,
+                "voucher_not_expired": True,
                 "agency_admitted": True,
+                "agency_admitted_on_contract_date": True,
+                "service_eligible": True,
+                "claim_within_voucher": True,
                 "award_amount": True,
+                "sme_agency_related": True,
+                "agency_in_good_standing": True,
             },
             800_000,
         ),
         _case(
-            "face value caps the reimbursement",
-            {**base, "cost": {"counted_fen": 1_500_000}},
-            {"award_amount": True},
-            1_000_000,
+            "above the face value",
+            {**base, "cost": {"counted_fen": 1_000_001}},
+            {"claim_within_voucher": False},
         ),
-        _case("not an SME", {**base, "organization": {"is_sme": False}}, {"sme": False}),
         _case(
-            "second voucher this year",
-            {**base, "history": {"vouchers_this_year": 1}},
-            {"one_voucher_per_year": False},
+            "above the contract price",
+            voucher(contract_price_fen=500_000),
+            {"claim_within_voucher": False},
         ),
+        _case("voucher used", voucher(status="used"), {"voucher_usable": False}),
+        _case("voucher expired", voucher(status="expired"), {"voucher_usable": False}),
+        _case(
+            "claimed after the validity",
+            voucher(valid_until=f"{year}-02-28"),
+            {"voucher_not_expired": False},
+        ),
+        _case("holder not an SME", voucher(sme_is_sme=False), {"voucher_holder_sme": False}),
+        _case("service not eligible", voucher(service_eligible=False), {"service_eligible": False}),
         _case(
             "agency unknown: manual review",
             {**base, "agency": {"admitted": None}},
             {"agency_admitted": None},
         ),
-        _case("agency exited", {**base, "agency": {"admitted": False}}, {"agency_admitted": False}),
+        _case(
+            "agency exited before the claim",
+            {**base, "agency": {"admitted": False, "status": "exited"}},
+            {"agency_admitted": False, "agency_in_good_standing": False},
+        ),
+        _case(
+            "agency not yet admitted when the contract was signed",
+            {**base, "agency": {"admitted_on_contract_date": False}},
+            {"agency_admitted_on_contract_date": False},
+        ),
+        _case(
+            "shared legal representative warns",
+            {**base, "collusion": {"shared_legal_representative": True}},
+            {"sme_agency_related": False},
+        ),
+        _case(
+            "60% of 20 redemptions in the district warns",
+            {**base, "collusion": {"district_redemptions": 20, "agency_share_percent": 60}},
+            {"agency_district_share": False},
+        ),
+        _case(
+            "60% of 5 redemptions is too few to judge",
+            {**base, "collusion": {"district_redemptions": 5, "agency_share_percent": 60}},
+            {"agency_district_share": True},
+        ),
+        _case("no redemption", voucher(found=False), {"voucher_usable": False}),
     ]
 
 

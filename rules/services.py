@@ -27,7 +27,7 @@ from grants.errors import Conflict, InvalidInput
 from grants.models import Application, Program, Role
 from rules.compiler import validate
 from rules.engine import content_sha256, evaluate
-from rules.facts import facts_for, facts_schema
+from rules.facts import NO_VOUCHER, facts_for, facts_schema
 from rules.models import Evaluation, RuleSetVersion
 
 TEST_TIMEOUT_SECONDS = 5
@@ -243,7 +243,7 @@ def sample_facts(program: Program) -> dict[str, Any]:
             "missing_label_en": "",
         },
         "history": {"same_certificate": {"count": 0, "numbers": ""}, "vouchers_this_year": 0},
-        "agency": {"admitted": None},
+        **copy.deepcopy(NO_VOUCHER),
         "budget": {"available_fen": 100_000_000},
     }
 

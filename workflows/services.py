@@ -22,7 +22,16 @@ from viewflow.workflow.status import STATUS
 
 from grants.audit import AuditEntry, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput
-from grants.models import Application, Jurisdiction, Level, Membership, Role, RoleAssignment, Status
+from grants.models import (
+    Application,
+    Jurisdiction,
+    Level,
+    Membership,
+    ProgramKind,
+    Role,
+    RoleAssignment,
+    Status,
+)
 from grants.notifications import Notification, notify
 from grants.selectors import REVIEW_PERMISSION, applications_visible_to
 from grants.selectors import reviewer_jurisdictions as review_jurisdictions
@@ -333,6 +342,11 @@ def application_finish(*, process: ReviewProcess, outcome: str) -> None:
     last = process.data.get("last_decision", {})
     app = Application.objects.select_related("organization").get(pk=process.application_id)
     actor = get_user_model().objects.filter(pk=last.get("actor")).first()
+    if app.program.kind == ProgramKind.VOUCHER:
+        from agencies.services import voucher_claim_finishing
+
+        # a voucher claim: its voucher's budget hold is released before the award is committed
+        voucher_claim_finishing(application=app, outcome=outcome, actor=actor)
     if outcome == "approved":
         from finance.services import award_commit  # same transaction; BudgetExceeded rolls back
 

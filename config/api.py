@@ -220,6 +220,7 @@ def register_routers() -> None:
     api.add_router("", workflows_router)
     api.add_router("", rules_router)
     api.add_router("", "finance.api.router")
+    api.add_router("/navigation", "navigation.api.router")
 
 
 register_routers()

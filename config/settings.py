@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "finance",
     "workflows",
     "rules",
+    "navigation",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.fire_timers",
         "schedule": env_int("FUNDFLOW_TIMER_SWEEP_SECONDS", 60, minimum=5),
     },
+    # Navigation milestones past their due date are escalated once; hourly is plenty.
+    "navigation-overdue-milestones": {"task": "navigation.milestones_overdue", "schedule": 3600},
 }
 
 # Security headers that cost nothing; HTTPS ones are switched on by env.

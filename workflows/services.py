@@ -22,7 +22,16 @@ from viewflow.workflow.status import STATUS
 
 from grants.audit import AuditEntry, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput
-from grants.models import Application, Jurisdiction, Level, Membership, Role, RoleAssignment, Status
+from grants.models import (
+    Application,
+    Jurisdiction,
+    Level,
+    Membership,
+    ProgramKind,
+    Role,
+    RoleAssignment,
+    Status,
+)
 from grants.notifications import Notification, notify
 from grants.selectors import REVIEW_PERMISSION, applications_visible_to
 from grants.selectors import reviewer_jurisdictions as review_jurisdictions
@@ -331,8 +340,16 @@ def decision_record(
 def application_finish(*, process: ReviewProcess, outcome: str) -> None:
     """The chain ended: approved after the last level, or returned/rejected at one."""
     last = process.data.get("last_decision", {})
-    app = Application.objects.select_related("organization").get(pk=process.application_id)
+    app = Application.objects.select_related("organization", "program").get(
+        pk=process.application_id
+    )
     actor = get_user_model().objects.filter(pk=last.get("actor")).first()
+    if outcome == "approved" and app.program.kind == ProgramKind.NAVIGATION:
+        from navigation.services import eligibility_passed
+
+        # the chain was the eligibility review; experts, notice and region sign-off follow
+        eligibility_passed(application=app, actor=actor, level=last.get("level", ""))
+        return
     if outcome == "approved":
         from finance.services import award_commit  # same transaction; BudgetExceeded rolls back
 

@@ -58,7 +58,16 @@ def test_auditor_is_refused_every_api_write(as_user):
             if path.endswith(("/auth/token", "/notifications/read")):
                 continue  # logging in and marking one's own notifications read change no records
             url = path.replace("/api/v1", "").format(
-                application_id=other.pk, batch_id=batch["id"], attachment_id=1, code="x"
+                application_id=other.pk,
+                batch_id=batch["id"],
+                attachment_id=1,
+                code="x",
+                project_id=other.pk,
+                organization_id=1,
+                review_id=1,
+                notice_id=1,
+                objection_id=1,
+                milestone_id=1,
             )
             response = getattr(auditor.client, method)(
                 "/api/v1" + url, "{}", content_type="application/json", **auditor._h()

@@ -159,11 +159,7 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
     ends_at = dt.datetime.fromisoformat(notice["ends_at"])
     with time_machine.travel(ends_at + dt.timedelta(hours=1), tick=True):
         r = region.post(f"/navigation/notices/{notice['id']}/sign-off")
-        assert (
-            r.status_code == 409
-            and "objection" in r.json()["detail"].lower()
-            or "异议" in r.json()["detail"]
-        )
+        assert r.status_code == 409, r.content  # one objection is still open
         r = city.post(
             f"/navigation/objections/{objection}/resolution",
             {"outcome": "dismissed", "resolution": "经核实，合作机构已入驻集聚区，资质符合要求。"},

@@ -221,6 +221,7 @@ def register_routers() -> None:
     api.add_router("", rules_router)
     api.add_router("", "finance.api.router")
     api.add_router("", "agencies.api.router")
+    api.add_router("/navigation", "navigation.api.router")
 
 
 register_routers()

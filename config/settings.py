@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "workflows",
     "rules",
     "agencies",
+    "navigation",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,8 @@ CELERY_BEAT_SCHEDULE = {
     # both are idempotent: hourly means "on the day", whenever the scheduler restarts
     "agency-qualifications": {"task": "agencies.check_qualifications", "schedule": 3600},
     "voucher-expiry": {"task": "agencies.expire_vouchers", "schedule": 3600},
+    # Navigation milestones past their due date are escalated once; hourly is plenty.
+    "navigation-overdue-milestones": {"task": "navigation.milestones_overdue", "schedule": 3600},
 }
 
 # Security headers that cost nothing; HTTPS ones are switched on by env.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("finance.urls")),
     path("", include("agencies.urls")),
+    path("", include("navigation.urls")),
     path("", include("grants.urls")),
 ]
 

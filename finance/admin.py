@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from finance.models import Budget, LedgerEntry
+from finance.models import Budget, LedgerEntry, Tranche
 from grants.admin import ReadOnlyAdmin
 
 
@@ -26,3 +26,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "reason",
     )
     list_filter = ("kind", "source", "budget__program")
+
+
+@admin.register(Tranche)
+class TrancheAdmin(ReadOnlyAdmin):
+    """Parts of awards paid on conditions; planned by the programme's own actions, never edited."""
+
+    list_display = ("application", "position", "label", "amount", "status")
+    list_filter = ("status",)

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Reply
+from pydantic import Field
 
 from config.api import paginate
 from finance import services
@@ -94,7 +95,10 @@ class BudgetRowOut(Schema):
 
 
 class DisbursementIn(Schema):
-    awards: list[int]
+    awards: list[int] = []
+    tranches: list[int] = Field(
+        default=[], description="Tranche ids of awards paid in parts (committed tranches only)"
+    )
     note: str = ""
 
 
@@ -108,6 +112,7 @@ class CancelIn(Schema):
 
 class BatchItemOut(Schema):
     application: int
+    tranche: int | None = None
     number: str
     organization_name: str
     amount: str
@@ -208,6 +213,7 @@ def batch_dict(b: DisbursementBatch) -> dict[str, Any]:
         "items": [
             {
                 "application": i.application_id,
+                "tranche": i.tranche_id,
                 "number": i.application.number,
                 "organization_name": i.application.organization.name,
                 "amount": _money(i.amount),
@@ -346,7 +352,10 @@ def disbursement_list(request, status: str = ""):
 def disbursement_create(request, payload: DisbursementIn):
     _writer(request)
     batch = services.disbursement_create(
-        actor=request.user, application_ids=payload.awards, note=payload.note
+        actor=request.user,
+        application_ids=payload.awards,
+        tranche_ids=payload.tranches,
+        note=payload.note,
     )
     return Reply(201, batch_dict(_batch_or_404(batch.pk)))
 

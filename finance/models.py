@@ -12,6 +12,10 @@ allocated or more paid than committed. How the cache follows from the entries:
 ``disburse`` entries record an award going out in a batch and ``reverse``
 entries undo them when the batch is cancelled; neither moves a total.
 The database also refuses a second commitment or a second payment of one award.
+
+An award may instead be paid in ``Tranche`` parts (a navigation project's 40/30/30
+on its milestones): each part is committed when its condition is met, then paid,
+each once; the parts add up to the award.
 """
 
 from __future__ import annotations
@@ -105,6 +109,14 @@ class LedgerEntry(models.Model):
         related_name="ledger_entries",
         verbose_name=_("disbursement batch"),
     )
+    tranche = models.ForeignKey(
+        "finance.Tranche",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("tranche"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -119,11 +131,21 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             models.UniqueConstraint(
                 fields=["application"],
-                condition=Q(kind="commit"),
+                condition=Q(kind="commit", tranche__isnull=True),
                 name="ledger_one_commitment_per_award",
             ),
             models.UniqueConstraint(
-                fields=["application"], condition=Q(kind="pay"), name="ledger_one_payment_per_award"
+                fields=["application"],
+                condition=Q(kind="pay", tranche__isnull=True),
+                name="ledger_one_payment_per_award",
+            ),
+            models.UniqueConstraint(
+                fields=["tranche"],
+                condition=Q(kind="commit"),
+                name="ledger_one_commitment_per_tranche",
+            ),
+            models.UniqueConstraint(
+                fields=["tranche"], condition=Q(kind="pay"), name="ledger_one_payment_per_tranche"
             ),
         ]
 
@@ -193,6 +215,14 @@ class DisbursementItem(models.Model):
         verbose_name=_("application"),
     )
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="+")
+    tranche = models.ForeignKey(
+        "finance.Tranche",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursement_items",
+        verbose_name=_("tranche"),
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     active = models.BooleanField(_("active"), default=True)
 
@@ -203,10 +233,17 @@ class DisbursementItem(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["application"],
-                condition=Q(active=True),
+                condition=Q(active=True, tranche__isnull=True),
                 name="disbursement_award_in_one_live_batch",
             ),
-            models.UniqueConstraint(fields=["batch", "application"], name="disbursement_item_once"),
+            models.UniqueConstraint(
+                fields=["tranche"],
+                condition=Q(active=True),
+                name="disbursement_tranche_in_one_live_batch",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "application", "tranche"], name="disbursement_item_once"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
         ]
 
@@ -254,3 +291,44 @@ class QueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} #{self.rank}"
+
+
+class Tranche(models.Model):
+    """A part of an award paid on a condition (a milestone accepted), committed and paid once.
+
+    ``planned`` until its condition is met; ``committed`` (a commit entry) after; ``paid``
+    when the bank paid it. The parts of one award add up to its amount (checked when the
+    plan is made and by the reconciliation report).
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned: condition not met yet")
+        COMMITTED = "committed", _("Committed")
+        PAID = "paid", _("Paid")
+
+    application = models.ForeignKey(
+        "grants.Application",
+        on_delete=models.PROTECT,
+        related_name="tranches",
+        verbose_name=_("application"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    label = models.CharField(_("label"), max_length=100)
+    condition = models.CharField(_("condition"), max_length=200, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["application_id", "position"]
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "position"], name="tranche_position"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tranche_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.position} {self.amount}"

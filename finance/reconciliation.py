@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finance.models import Budget, LedgerEntry
+from finance.models import Budget, LedgerEntry, Tranche
 from grants.models import Application, Status
 
 ZERO = Decimal("0.00")
@@ -132,6 +132,14 @@ def reconciliation_report() -> list[Mismatch]:
     candidates = Application.objects.filter(
         Q(status__in=AWARD_STATUSES) | Q(pk__in=list(per_app))
     ).order_by("id")
+    # An award paid in tranches is committed part by part: what is due is the parts whose
+    # condition was met, and the plan must add up to the award.
+    plans: dict[int, dict[str, Decimal]] = {}
+    for t in Tranche.objects.values("application_id", "status", "amount"):
+        plan = plans.setdefault(t["application_id"], {"total": ZERO, "due": ZERO})
+        plan["total"] += t["amount"]
+        if t["status"] != Tranche.Status.PLANNED:
+            plan["due"] += t["amount"]
     for app in candidates.only("id", "number", "status", "award_amount"):
         row = per_app.get(app.pk, {})
         committed = (row.get("commit") or ZERO) - (row.get("release") or ZERO)
@@ -139,7 +147,21 @@ def reconciliation_report() -> list[Mismatch]:
         award = app.award_amount or ZERO
         is_award = app.status in AWARD_STATUSES
         facts = {"number": app.number, "committed": committed, "paid": paid, "award": award}
-        if is_award and award > 0 and committed <= 0:
+        plan = plans.get(app.pk)
+        if plan is not None:
+            if plan["total"] != award or committed != plan["due"]:
+                out.append(
+                    Mismatch(
+                        "commitment_amount_mismatch",
+                        _(
+                            "%(number)s: tranches ¥%(total)s for an award of ¥%(award)s; "
+                            "committed ¥%(committed)s where ¥%(due)s is due."
+                        )
+                        % (facts | plan),
+                        application=app.pk,
+                    )
+                )
+        elif is_award and award > 0 and committed <= 0:
             out.append(
                 Mismatch(
                     "award_without_commitment",

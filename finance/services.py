@@ -28,6 +28,7 @@ from finance.models import (
     LedgerEntry,
     QueueEntry,
     Source,
+    Tranche,
 )
 from grants.audit import AuditHead, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -91,7 +92,15 @@ def award_committed(application: Application) -> Decimal:
     return (sums["commit"] or ZERO) - (sums["release"] or ZERO)
 
 
-def _try_commit(*, budget: Budget, application: Application, amount: Decimal, actor, role: str):
+def _try_commit(
+    *,
+    budget: Budget,
+    application: Application,
+    amount: Decimal,
+    actor,
+    role: str,
+    tranche: Tranche | None = None,
+):
     """Commit ``amount`` if the budget still covers it: one conditional UPDATE, then entry + audit."""
     moved = Budget.objects.filter(pk=budget.pk, allocated__gte=F("committed") + amount).update(
         committed=F("committed") + amount
@@ -103,8 +112,10 @@ def _try_commit(*, budget: Budget, application: Application, amount: Decimal, ac
         kind=LedgerEntry.Kind.COMMIT,
         amount=amount,
         application=application,
+        tranche=tranche,
         actor=actor if getattr(actor, "pk", None) else None,
-        reason=f"{application.number} 核定奖励资金",
+        reason=f"{application.number} 核定奖励资金"
+        + (f"（第{tranche.position}笔 {tranche.label}）" if tranche else ""),
     )
     audit_record(
         actor=actor,
@@ -112,7 +123,12 @@ def _try_commit(*, budget: Budget, application: Application, amount: Decimal, ac
         obj=budget,
         application=application,
         role=role,
-        data={"amount": _money(amount), "entry": entry.pk, "budget": budget.pk},
+        data={
+            "amount": _money(amount),
+            "entry": entry.pk,
+            "budget": budget.pk,
+            "tranche": tranche.pk if tranche else None,
+        },
     )
     return entry
 
@@ -281,6 +297,112 @@ def _approve_from_queue(*, application: Application, actor) -> None:
     notify(users=applicants, kind="approved", application=application, context={})
 
 
+# ---------------------------------------------------------------- tranches
+
+
+def tranche_plan(*, application: Application, parts: list[dict], actor, role: str = "") -> list:
+    """Split an award into parts paid on conditions (in the caller's transaction).
+
+    ``parts``: ``[{"label", "condition", "amount"}]`` in order; they must add up to the award.
+    Nothing is committed yet: each part is committed by ``tranche_commit`` when its condition
+    is met, and only a committed part can be put in a disbursement batch.
+    """
+    award = application.award_amount or ZERO
+    if Tranche.objects.filter(application=application).exists():
+        raise Conflict(_("%(number)s already has a tranche plan.") % {"number": application.number})
+    total = sum((Decimal(p["amount"]) for p in parts), ZERO)
+    if not parts or total != award or any(Decimal(p["amount"]) <= 0 for p in parts):
+        raise InvalidInput(
+            [
+                {
+                    "field": "tranches",
+                    "message": _(
+                        "The tranches must be positive and add up to the award ¥%(award)s "
+                        "(they add up to ¥%(total)s)."
+                    )
+                    % {"award": _money(award), "total": _money(total)},
+                }
+            ]
+        )
+    rows = Tranche.objects.bulk_create(
+        [
+            Tranche(
+                application=application,
+                position=i + 1,
+                label=p["label"][:100],
+                condition=p.get("condition", "")[:200],
+                amount=Decimal(p["amount"]),
+            )
+            for i, p in enumerate(parts)
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="tranche.plan",
+        obj=application,
+        application=application,
+        role=role,
+        data={"tranches": [{"label": t.label, "amount": _money(t.amount)} for t in rows]},
+    )
+    return rows
+
+
+def tranche_commit(*, tranche: Tranche, actor, role: str = "") -> LedgerEntry:
+    """The tranche's condition is met: commit it on the programme's budget (caller's transaction).
+
+    Refused (``BudgetExceeded``) when the budget cannot cover it; the caller's change rolls back.
+    """
+    _lock_order()
+    tranche = (
+        Tranche.objects.select_for_update()
+        .select_related("application__program")
+        .get(pk=tranche.pk)
+    )
+    if tranche.status != Tranche.Status.PLANNED:
+        raise Conflict(
+            _("Tranche %(n)d of %(number)s is already %(status)s.")
+            % {
+                "n": tranche.position,
+                "number": tranche.application.number,
+                "status": tranche.get_status_display(),
+            }
+        )
+    application = tranche.application
+    program = application.program
+    budget = budget_for(program)
+    entry = (
+        _try_commit(
+            budget=budget,
+            application=application,
+            amount=tranche.amount,
+            actor=actor,
+            role=role,
+            tranche=tranche,
+        )
+        if budget is not None
+        else None
+    )
+    if entry is None:
+        available = Budget.objects.get(pk=budget.pk).available if budget else ZERO
+        raise BudgetExceeded(
+            _(
+                "The %(year)s budget of %(program)s cannot cover this tranche: ¥%(amount)s is "
+                "needed and ¥%(available)s is available. Ask finance to add budget."
+            )
+            % {
+                "year": program.year,
+                "program": program.display_name,
+                "amount": _money(tranche.amount),
+                "available": _money(available),
+            },
+            amount=_money(tranche.amount),
+            available=_money(available),
+        )
+    tranche.status = Tranche.Status.COMMITTED
+    tranche.save(update_fields=["status"])
+    return entry
+
+
 # ---------------------------------------------------------------- disbursements
 
 
@@ -291,11 +413,24 @@ def _batch_locked(batch_id: int) -> DisbursementBatch:
     return batch
 
 
-def disbursement_create(*, actor, application_ids: list[int], note: str = "") -> DisbursementBatch:
-    """Put approved or awarded awards in a new batch for the bank; each award in one live batch only."""
+def disbursement_create(
+    *,
+    actor,
+    application_ids: list[int],
+    note: str = "",
+    tranche_ids: list[int] | None = None,
+) -> DisbursementBatch:
+    """Put approved or awarded awards in a new batch for the bank; each award in one live batch only.
+
+    An award paid in tranches is named by its tranches (``tranche_ids``), never as a whole;
+    a tranche goes in a batch only once committed, i.e. after its condition was met.
+    """
     _require_finance(actor)
-    if not application_ids:
+    tranche_ids = list(tranche_ids or [])
+    if not application_ids and not tranche_ids:
         raise InvalidInput([{"field": "awards", "message": _("Name at least one award.")}])
+    if len(set(tranche_ids)) != len(tranche_ids):
+        raise InvalidInput([{"field": "tranches", "message": _("A tranche is named twice.")}])
     if len(application_ids) > MAX_BATCH:
         raise InvalidInput(
             [
@@ -338,6 +473,15 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
                         }
                     )
                     continue
+                if Tranche.objects.filter(application=app).exists():
+                    errors.append(
+                        {
+                            "field": field,
+                            "message": _("%(number)s is paid in tranches; name its tranches.")
+                            % {"number": app.number},
+                        }
+                    )
+                    continue
                 commit = (
                     LedgerEntry.objects.filter(application=app, kind=LedgerEntry.Kind.COMMIT)
                     .select_related("budget")
@@ -366,7 +510,8 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
                         }
                     )
                     continue
-                items.append((app, commit.budget, award_committed(app)))
+                items.append((app, commit.budget, award_committed(app), None))
+            items.extend(_tranche_items(actor, tranche_ids, errors))
             if errors:
                 raise Conflict(
                     _("Some awards cannot be disbursed; nothing was created."), errors=errors
@@ -375,22 +520,25 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
             serial = next_in_sequence(f"DB-{year}")
             batch = DisbursementBatch.objects.create(
                 number=f"DB-{year}-{serial:06d}",
-                total=sum((amount for _a, _b, amount in items), ZERO),
+                total=sum((amount for _a, _b, amount, _t in items), ZERO),
                 note=note,
                 created_by=actor,
             )
             DisbursementItem.objects.bulk_create(
                 [
-                    DisbursementItem(batch=batch, application=app, budget=budget, amount=amount)
-                    for app, budget, amount in items
+                    DisbursementItem(
+                        batch=batch, application=app, budget=budget, amount=amount, tranche=tranche
+                    )
+                    for app, budget, amount, tranche in items
                 ]
             )
-            for app, budget, amount in items:
+            for app, budget, amount, tranche in items:
                 LedgerEntry.objects.create(
                     budget=budget,
                     kind=LedgerEntry.Kind.DISBURSE,
                     amount=amount,
                     application=app,
+                    tranche=tranche,
                     batch=batch,
                     actor=actor,
                     reason=f"{batch.number} 拨付",
@@ -401,7 +549,11 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
                     obj=batch,
                     application=app,
                     role=Role.FINANCE,
-                    data={"batch": batch.number, "amount": _money(amount)},
+                    data={
+                        "batch": batch.number,
+                        "amount": _money(amount),
+                        "tranche": tranche.pk if tranche else None,
+                    },
                 )
             audit_record(
                 actor=actor,
@@ -411,7 +563,8 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
                 data={
                     "number": batch.number,
                     "total": _money(batch.total),
-                    "awards": [app.pk for app, _b, _a in items],
+                    "awards": [app.pk for app, _b, _a, _t in items],
+                    "tranches": [t.pk for _app, _b, _a, t in items if t is not None],
                 },
             )
     except IntegrityError:
@@ -419,6 +572,71 @@ def disbursement_create(*, actor, application_ids: list[int], note: str = "") ->
             _("Another batch took one of these awards just now; nothing was created.")
         ) from None
     return batch
+
+
+def _tranche_items(actor, tranche_ids: list[int], errors: list[dict]) -> list[tuple]:
+    """Batch items for committed tranches; an error per tranche that cannot be paid yet."""
+    visible = applications_visible_to(actor).values("pk")
+    tranches = {
+        t.pk: t
+        for t in Tranche.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .filter(pk__in=tranche_ids, application__in=visible)
+    }
+    items = []
+    for i, pk in enumerate(tranche_ids):
+        field = f"tranches[{i}]"
+        tranche = tranches.get(pk)
+        if tranche is None:
+            errors.append({"field": field, "message": _("No such tranche.")})
+            continue
+        app = tranche.application
+        facts = {"n": tranche.position, "number": app.number, "label": tranche.label}
+        if app.status not in DISBURSABLE:
+            errors.append(
+                {
+                    "field": field,
+                    "message": _(
+                        "%(number)s is %(status)s: only approved or awarded awards are paid."
+                    )
+                    % {"number": app.number, "status": app.get_status_display()},
+                }
+            )
+            continue
+        if tranche.status == Tranche.Status.PLANNED:
+            errors.append(
+                {
+                    "field": field,
+                    "message": _(
+                        "Tranche %(n)d of %(number)s (%(label)s) is not committed: its condition "
+                        "has not been met."
+                    )
+                    % facts,
+                }
+            )
+            continue
+        if tranche.status == Tranche.Status.PAID:
+            errors.append(
+                {"field": field, "message": _("Tranche %(n)d of %(number)s is paid.") % facts}
+            )
+            continue
+        live = tranche.disbursement_items.filter(active=True).select_related("batch").first()
+        if live is not None:
+            errors.append(
+                {
+                    "field": field,
+                    "message": _("Tranche %(n)d of %(number)s is already in batch %(batch)s.")
+                    % (facts | {"batch": live.batch.number}),
+                }
+            )
+            continue
+        commit = (
+            LedgerEntry.objects.filter(tranche=tranche, kind=LedgerEntry.Kind.COMMIT)
+            .select_related("budget")
+            .get()
+        )
+        items.append((app, commit.budget, tranche.amount, tranche))
+    return items
 
 
 def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> DisbursementBatch:
@@ -484,11 +702,33 @@ def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> Disbursem
                 kind=LedgerEntry.Kind.PAY,
                 amount=item.amount,
                 application=app,
+                tranche_id=item.tranche_id,
                 batch=batch,
                 actor=actor,
                 reason=f"{batch.number} 银行流水 {reference}",
             )
             from_status = app.status
+            if item.tranche_id:
+                Tranche.objects.filter(pk=item.tranche_id).update(status=Tranche.Status.PAID)
+                if (
+                    Tranche.objects.filter(application=app)
+                    .exclude(status=Tranche.Status.PAID)
+                    .exists()
+                ):
+                    audit_record(
+                        actor=actor,
+                        action="tranche.paid",
+                        obj=app,
+                        application=app,
+                        role=Role.FINANCE,
+                        data={
+                            "batch": batch.number,
+                            "reference": reference,
+                            "tranche": item.tranche_id,
+                            "amount": _money(item.amount),
+                        },
+                    )
+                    continue  # the award is paid when its last tranche is
             app.status = Status.PAID
             app.save(update_fields=["status", "updated_at"])
             audit_record(

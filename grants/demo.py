@@ -151,6 +151,8 @@ PROGRAMS = [
         "number_prefix": "PN",
         "cap": Decimal("500000.00"),
         "allowed_org_kinds": ["park", "association", "alliance", "enterprise"],
+        # eligibility only: expert scoring, notice and the region's sign-off follow (navigation/)
+        "levels": [Level.DISTRICT.value, Level.CITY.value],
         "description": "由园区、行业协会或产业联盟联合知识产权服务机构开展产业规划类专利导航，择优支持。",
         "fields": [
             ("industry", FieldType.CHOICE, "目标产业", "Target industry", INDUSTRIES),
@@ -172,6 +174,18 @@ PROGRAMS = [
 ]
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+# The expert pool of the navigation programme: every demo expert knows 新材料, plus others.
+EXPERTS = [
+    ("expert-1", "王建国", ["新材料", "先进结构材料"]),
+    ("expert-2", "李文华", ["新材料", "化工"]),
+    ("expert-3", "张晓燕", ["新材料", "新能源"]),
+    ("expert-4", "刘志强", ["新材料", "装备制造"]),
+    ("expert-5", "陈静", ["新材料", "信息产业"]),
+    ("expert-6", "阿依古丽·买买提", ["新材料", "生物医药"]),
+    ("expert-7", "赵海涛", ["新材料", "纺织服装", "先进结构材料"]),
+    ("expert-8", "艾尔肯·吐尔逊", ["新材料", "新能源", "化工", "装备制造"]),
+]
 
 
 def seed_jurisdictions() -> None:
@@ -205,7 +219,7 @@ def seed_programs(year: int, admin: User) -> list[Program]:
                 "kind": spec["kind"],
                 "year": year,
                 "number_prefix": spec["number_prefix"],
-                "levels": CHAIN,
+                "levels": spec.get("levels", CHAIN),
                 "cap": spec["cap"],
                 "opens": opens,
                 "closes": closes,
@@ -349,6 +363,23 @@ def seed_agency(admin: User, year: int) -> None:
         )
 
 
+def seed_experts() -> None:
+    from navigation.models import Expert
+
+    for username, name, industries in EXPERTS:
+        user = _user(username, f"评审专家 {name}")
+        _role(user, Role.EXPERT)
+        Expert.objects.get_or_create(user=user, defaults={"name": name, "industries": industries})
+
+
+def seed_navigation_config(programs: list[Program]) -> None:
+    from navigation.models import NavigationConfig
+
+    for program in programs:
+        if program.kind == ProgramKind.NAVIGATION:
+            NavigationConfig.objects.get_or_create(program=program)
+
+
 @transaction.atomic
 def seed_demo(year: int) -> list[Program]:
     from rules.seed import seed_rule_sets
@@ -358,4 +389,6 @@ def seed_demo(year: int) -> list[Program]:
     programs = seed_programs(year, admin)
     seed_rule_sets(programs, admin)
     seed_agency(admin, year)
+    seed_experts()
+    seed_navigation_config(programs)
     return programs

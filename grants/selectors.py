@@ -71,10 +71,24 @@ def applications_visible_to(user) -> QuerySet[Application]:
     qs = Application.objects.select_related("program", "organization", "organization__district")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    own = Q(organization_id__in=Membership.objects.filter(user=user).values("organization_id"))
+    from navigation.models import ExpertReview, Partner
+
+    mine = Membership.objects.filter(user=user).values("organization_id")
+    # partner agencies of a joint navigation application see it (they confirm before submission)
+    own = Q(organization_id__in=mine) | Q(
+        pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id")
+    )
     if sees_everything(user):
         return qs.filter(own | Q(submitted_at__isnull=False))
     condition = own
+    if has_role(user, Role.EXPERT):
+        # an expert drawn for a navigation project sees it once they declared no conflict
+        condition |= Q(
+            pk__in=ExpertReview.objects.filter(
+                expert__user=user,
+                status__in=(ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED),
+            ).values("project_id")
+        )
     for jurisdiction in reviewer_jurisdictions(user):
         condition |= Q(
             submitted_at__isnull=False, organization__district__path__startswith=jurisdiction.path

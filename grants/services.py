@@ -37,6 +37,7 @@ from grants.models import (
     Organization,
     OrganizationKind,
     Program,
+    ProgramKind,
     Role,
     RoleAssignment,
     Sequence,
@@ -494,6 +495,11 @@ def application_submit(
                 }
             )
         _clean_fields(program, locked.fields, require_all=True)
+        if program.kind == ProgramKind.NAVIGATION:
+            from navigation.services import project_submitted
+
+            # partners confirmed, budget plan = costs; back to the eligibility stage
+            project_submitted(application=locked)
         evaluation = evaluation_run(
             application=locked,
             actor=actor,

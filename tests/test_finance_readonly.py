@@ -64,6 +64,12 @@ def test_auditor_is_refused_every_api_write(as_user):
                 code="x",
                 agency_id=1,
                 voucher_id=1,
+                project_id=other.pk,
+                organization_id=1,
+                review_id=1,
+                notice_id=1,
+                objection_id=1,
+                milestone_id=1,
             )
             response = getattr(auditor.client, method)(
                 "/api/v1" + url, "{}", content_type="application/json", **auditor._h()

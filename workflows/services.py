@@ -340,13 +340,21 @@ def decision_record(
 def application_finish(*, process: ReviewProcess, outcome: str) -> None:
     """The chain ended: approved after the last level, or returned/rejected at one."""
     last = process.data.get("last_decision", {})
-    app = Application.objects.select_related("organization").get(pk=process.application_id)
+    app = Application.objects.select_related("organization", "program").get(
+        pk=process.application_id
+    )
     actor = get_user_model().objects.filter(pk=last.get("actor")).first()
     if app.program.kind == ProgramKind.VOUCHER:
         from agencies.services import voucher_claim_finishing
 
         # a voucher claim: its voucher's budget hold is released before the award is committed
         voucher_claim_finishing(application=app, outcome=outcome, actor=actor)
+    if outcome == "approved" and app.program.kind == ProgramKind.NAVIGATION:
+        from navigation.services import eligibility_passed
+
+        # the chain was the eligibility review; experts, notice and region sign-off follow
+        eligibility_passed(application=app, actor=actor, level=last.get("level", ""))
+        return
     if outcome == "approved":
         from finance.services import award_commit  # same transaction; BudgetExceeded rolls back
 

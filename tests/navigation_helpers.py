@@ -1,0 +1,86 @@
+"""Helpers for navigation tests: joint applications through eligibility, experts scoring."""
+
+from __future__ import annotations
+
+from tests.conftest import PDF, Api, login, register_org
+from tests.review_helpers import decide
+
+LEAD_KINDS = ("park", "association", "alliance")
+SCORES = {  # per project: each expert's score for every criterion (N = 5)
+    0: ["90", "88", "86", "95", "70"],
+    1: ["80", "82", "78", "84", "99"],
+    2: ["70", "72", "74", "60", "76"],
+}
+
+
+def register_agency(api: Api, serial: int, name: str = "新疆天山知识产权代理有限公司") -> int:
+    return register_org(api, serial=serial, name=name, kind="service_agency")
+
+
+def create_project(
+    api: Api,
+    *,
+    lead: int,
+    partners: list[int],
+    industry: str = "新材料",
+    navigation_service: str = "300000.00",
+    data_purchase: str = "100000.00",
+) -> dict:
+    response = api.post(
+        "/navigation/projects",
+        {
+            "organization": lead,
+            "partners": partners,
+            "industry": industry,
+            "budget_plan": [
+                {"year": 2026, "amount": navigation_service},
+                {"year": 2027, "amount": data_purchase},
+            ],
+            "deliverables": [
+                "新材料产业专利导航分析报告",
+                "产业发展路径建议",
+                "重点企业专利布局清单",
+            ],
+            "fields": {"duration_months": 15},
+            "cost_lines": [
+                {"kind": "navigation_service", "amount": navigation_service, "reference": "合同"},
+                {"kind": "data_purchase", "amount": data_purchase, "reference": "数据库"},
+            ],
+        },
+    )
+    assert response.status_code == 201, response.content
+    project = response.json()
+    for kind in ("proposal", "cooperation_agreement"):
+        r = api.upload(f"/applications/{project['id']}/attachments", f"{kind}.pdf", PDF, kind)
+        assert r.status_code == 201, r.content
+    return project
+
+
+def confirm_partners(api: Api, project: dict) -> None:
+    for partner in project["partners"]:
+        r = api.post(
+            f"/navigation/projects/{project['id']}/partners/{partner['organization']}/confirm"
+        )
+        assert r.status_code == 200, r.content
+
+
+def through_eligibility(project_id: int) -> None:
+    for reviewer in ("reviewer-tianshan", "reviewer-city"):
+        r = decide(login(reviewer), project_id, "approve")
+        assert r.status_code == 200, r.content
+
+
+def score_all(project_id: int, scores: list[str], criteria: list[str]) -> None:
+    """Every expert drawn for the project declares no conflict, then scores."""
+    from navigation.models import ExpertReview
+
+    reviews = ExpertReview.objects.filter(project_id=project_id).select_related("expert__user")
+    for review, score in zip(reviews.order_by("id"), scores, strict=True):
+        expert = login(review.expert.user.username)
+        r = expert.post(f"/navigation/reviews/{review.pk}/declaration", {"conflict": False})
+        assert r.status_code == 200, r.content
+        r = expert.post(
+            f"/navigation/reviews/{review.pk}/scores",
+            {"scores": {c: score for c in criteria}, "comment": "方案可行，产业基础较好。"},
+        )
+        assert r.status_code == 200, r.content

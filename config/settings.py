@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "finance",
     "workflows",
     "rules",
+    "indicators",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workflows.context_processors.nav_counts",
                 "finance.context_processors.nav_finance",
+                "indicators.context_processors.nav_roles",
             ],
         },
     },

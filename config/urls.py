@@ -16,6 +16,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("workflows.urls")),
     path("", include("finance.urls")),
+    path("", include("indicators.urls")),
     path("", include("grants.urls")),
 ]
 

@@ -290,4 +290,8 @@ def seed_demo(year: int) -> list[Program]:
     admin = seed_accounts()
     programs = seed_programs(year, admin)
     seed_rule_sets(programs, admin)
+    from indicators.models import Indicator
+    from indicators.plan import seed_indicators
+
+    seed_indicators(Indicator)  # also a data migration; here too, for databases flushed by tests
     return programs

@@ -43,7 +43,7 @@ def _chart(rows) -> dict:
     return {
         "labels": [f"{r['number']}. {r['name']}" for r in shown],
         "progress": [r["progress"] for r in shown],
-        "label": _("Actual as % of target"),
+        "label": _("Actual as a share of the target (%)"),
     }
 
 

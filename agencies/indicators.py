@@ -18,3 +18,20 @@ def smes_in_custody(year: int) -> int:
         .distinct()
         .count()
     )
+
+
+def supported_service_agencies(year: int) -> int:
+    """Indicator 12, supported service agencies (plan task 17): agencies whose voucher
+    reimbursement claims were approved (approved, awarded or paid) in ``year``."""
+    from grants.models import Application, ProgramKind, Status
+
+    return (
+        Application.objects.filter(
+            program__kind=ProgramKind.VOUCHER,
+            status__in=[Status.APPROVED, Status.AWARDED, Status.PAID],
+            submitted_at__year=year,
+        )
+        .values("organization_id")
+        .distinct()
+        .count()
+    )

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rules",
     "agencies",
     "navigation",
+    "indicators",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workflows.context_processors.nav_counts",
                 "finance.context_processors.nav_finance",
+                "indicators.context_processors.nav_roles",
             ],
         },
     },

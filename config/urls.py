@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("finance.urls")),
     path("", include("agencies.urls")),
     path("", include("navigation.urls")),
+    path("", include("indicators.urls")),
     path("", include("grants.urls")),
 ]
 

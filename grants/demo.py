@@ -391,4 +391,8 @@ def seed_demo(year: int) -> list[Program]:
     seed_agency(admin, year)
     seed_experts()
     seed_navigation_config(programs)
+    from indicators.models import Indicator
+    from indicators.plan import seed_indicators
+
+    seed_indicators(Indicator)  # also a data migration; here too, for databases flushed by tests
     return programs

@@ -96,6 +96,14 @@ def applications_visible_to(user) -> QuerySet[Application]:
     return qs.filter(condition)
 
 
+def applications_for_statistics() -> QuerySet[Application]:
+    """Submitted applications for anonymous aggregates (indicator dashboard, public summary).
+
+    Only counts and sums may be shown from this: callers never list rows, names or USCCs.
+    """
+    return Application.objects.filter(submitted_at__isnull=False)
+
+
 def is_member(user, organization_id: int) -> bool:
     return Membership.objects.filter(user=user, organization_id=organization_id).exists()
 

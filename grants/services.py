@@ -118,6 +118,54 @@ def token_user(raw: str):
     return token.user
 
 
+# ---------------------------------------------------------------- accounts
+
+
+def applicant_register(*, username: str, email: str, password: str):
+    """Self-registration on the web: a user who may file claims (role applicant), nothing more."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    User = get_user_model()
+    username = (username or "").strip()
+    email = (email or "").strip()
+    errors: list[dict[str, str]] = []
+    candidate = User(username=username, email=email)
+    try:
+        candidate.clean_fields(exclude=["password", "last_login", "date_joined"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.extend({"field": field, "message": m} for m in messages)
+    if not username:
+        errors.append({"field": "username", "message": _("The username is required.")})
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.append({"field": "username", "message": _("This username is taken.")})
+    if not email:
+        errors.append({"field": "email", "message": _("The e-mail address is required.")})
+    try:
+        validate_password(password or "", candidate)
+    except ValidationError as exc:
+        errors.extend({"field": "password", "message": m} for m in exc.messages)
+    if errors:
+        raise InvalidInput(errors)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            RoleAssignment.objects.create(user=user, role=Role.APPLICANT)
+            audit_record(
+                actor=user,
+                action="user.register",
+                obj=user,
+                role=Role.APPLICANT,
+                data={"username": username, "email": email},
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            [{"field": "username", "message": _("This username is taken.")}]
+        ) from None
+    return user
+
+
 # ---------------------------------------------------------------- organisations
 
 

@@ -11,6 +11,7 @@ OS_PACKAGES=(
     fonts-noto-cjk fonts-wqy-microhei
     libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
     redis-server postgresql gettext poppler-utils
+    chromium
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -1,9 +1,13 @@
 """Chinese first: every message has a zh-Hans translation, and the API speaks the caller's language."""
 
+import json
+import shutil
 from pathlib import Path
 
 import polib
-from django.test import Client
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -12,6 +16,44 @@ def test_every_msgid_is_translated_to_zh_hans():
     catalogue = polib.pofile(str(ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     assert [e.msgid for e in catalogue.untranslated_entries()] == []
     assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
+def test_every_string_in_the_code_is_translated_to_zh_hans(tmp_path, monkeypatch):
+    """Re-extract every msgid from code and templates into a copy of the catalogue: a string added
+    to the code but missing from locale/ shows up here as untranslated, not only stale .po entries."""
+    # makemessages writes to the ``locale`` directory it finds beside the sources, so it runs in a
+    # mirror of the project (symlinks to the sources, a copy of locale/): the repository is untouched.
+    mirror = tmp_path / "src"
+    mirror.mkdir()
+    skip = {"locale", ".git", "var", "test-artifacts", ".venv", "node_modules", "static"}
+    for entry in ROOT.iterdir():
+        if entry.name not in skip and not entry.name.startswith("."):
+            (mirror / entry.name).symlink_to(entry)
+    locale = mirror / "locale"
+    shutil.copytree(ROOT / "locale", locale)
+    monkeypatch.chdir(mirror)
+    with override_settings(LOCALE_PATHS=[str(locale)]):
+        call_command(
+            "makemessages",
+            locale=["zh_Hans"],
+            domain="django",
+            symlinks=True,
+            ignore_patterns=["*/migrations/*", "tests/*", "bench/*", "*.egg-info/*"],
+            no_obsolete=True,
+            verbosity=0,
+        )
+    catalogue = polib.pofile(str(locale / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    # Strings main already had without a translation when this test was written (finance, rules):
+    # a known debt for the central translation pass; delete the file once that pass is done.
+    # Anything not listed there, i.e. every string added since, must be translated.
+    known = set(json.loads((ROOT / "tests" / "i18n_untranslated_on_main.json").read_text()))
+    missing = [e.msgid for e in catalogue.untranslated_entries() if e.msgid not in known]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries() if e.msgid not in known]
+    assert (missing, fuzzy) == ([], []), (
+        f"{len(missing)} untranslated and {len(fuzzy)} fuzzy msgids in zh_Hans; "
+        "run `python manage.py makemessages -l zh_Hans` and translate them"
+    )
 
 
 def test_problem_titles_follow_accept_language(demo):

@@ -128,3 +128,21 @@ def test_vouchers_from_issue_to_payment(demo, as_user):
     year = voucher.program.year
     indicator = admin.get("/indicators/smes-in-custody", year=year).json()
     assert indicator["value"] == 1
+
+
+def test_supported_agencies_indicator_counts_agencies_with_approved_claims(demo):
+    from agencies.indicators import supported_service_agencies
+    from grants.models import Application, Organization, Program, User
+
+    program = Program.objects.get(code="service-voucher")
+    agency = Organization.objects.filter(kind="service_agency").first()
+    assert supported_service_agencies(program.year) == 0
+    Application.objects.create(
+        number="SV-T-1",
+        program=program,
+        organization=agency,
+        status="approved",
+        submitted_at=program.opens,
+        created_by=User.objects.get(username="agency"),
+    )
+    assert supported_service_agencies(program.year) == 1

@@ -102,6 +102,9 @@ def inbox(request):
         and (row["overdue"] or not overdue_only)
     ]
     shown.sort(key=lambda row: (not row["overdue"], row["task"].created, row["task"].pk))
+    passing = apps_with_all_checks_passed([row["app"].pk for row in shown])
+    for row in shown:
+        row["checks_pass"] = row["app"].pk in passing
     return render(
         request,
         "workflows/inbox.html",
@@ -112,6 +115,102 @@ def inbox(request):
             "total_overdue": sum(row["overdue"] for row in rows),
             "program": program,
             "overdue_only": overdue_only,
+            "bulk_count": sum(row["checks_pass"] for row in shown),
+        },
+    )
+
+
+def apps_with_all_checks_passed(application_ids: list[int]) -> set[int]:
+    """Applications whose latest rule evaluation passed every check (no failure, no manual review).
+
+    One query for all rows: the evaluations of these applications, newest first.
+    """
+    from rules.models import Evaluation
+
+    latest: dict[int, list] = {}
+    for app_id, checks in (
+        Evaluation.objects.filter(application_id__in=application_ids)
+        .order_by("application_id", "-created_at", "-id")
+        .values_list("application_id", "checks")
+    ):
+        latest.setdefault(app_id, checks)
+    return {
+        app_id
+        for app_id, checks in latest.items()
+        if checks and all(c.get("passed") is True for c in checks)
+    }
+
+
+@login_required
+@require_POST
+def bulk_approve(request):
+    """Approve several tasks whose checks all pass: each one decided and audited on its own.
+
+    A failure (decided meanwhile, budget short, separation of duties...) stops nothing
+    else; the page reports every item with its outcome.
+    """
+    if not reviewer_jurisdictions(request.user):
+        return _forbidden(request, _("Only reviewers have a review inbox."))
+    ids = []
+    for value in request.POST.getlist("tasks"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            continue
+    results = []
+    for task_id in dict.fromkeys(ids):  # each once, in the order given
+        task = (
+            tasks_for(request.user)
+            .select_related("process__reviewprocess__application")
+            .filter(pk=task_id)
+            .first()
+        )
+        if task is None:
+            results.append(
+                {
+                    "task_id": task_id,
+                    "number": "",
+                    "ok": False,
+                    "message": _("Not an open task of yours any more (decided meanwhile?)."),
+                }
+            )
+            continue
+        app = task.process.reviewprocess.application
+        if app.pk not in apps_with_all_checks_passed([app.pk]):
+            results.append(
+                {
+                    "task_id": task_id,
+                    "number": app.number,
+                    "ok": False,
+                    "message": _("Not every check passes: open the task and decide it yourself."),
+                }
+            )
+            continue
+        try:
+            decision_record(
+                application=app, actor=request.user, decision="approve", task_id=task_id
+            )
+        except DomainError as exc:
+            detail = " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
+            results.append(
+                {"task_id": task_id, "number": app.number, "ok": False, "message": detail}
+            )
+        else:
+            results.append(
+                {
+                    "task_id": task_id,
+                    "number": app.number,
+                    "ok": True,
+                    "message": SUCCESS["approve"] % {"number": app.number},
+                }
+            )
+    return render(
+        request,
+        "workflows/bulk_result.html",
+        {
+            "results": results,
+            "succeeded": sum(r["ok"] for r in results),
+            "failed": sum(not r["ok"] for r in results),
         },
     )
 

@@ -1,0 +1,427 @@
+"""The applicant portal: sign up, register the organisation, file a claim, answer a return.
+
+Every change goes through ``grants.services`` (and ``rules.services`` for the
+check preview); applications are read through ``grants.selectors``. Domain
+errors come back as ``errors: [{field, message}]`` and are shown next to the
+field they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from grants import services
+from grants.errors import ChecksFailed, DomainError, InvalidInput
+from grants.models import (
+    Application,
+    FieldType,
+    Jurisdiction,
+    Level,
+    Organization,
+    OrganizationKind,
+    Program,
+    Status,
+)
+from grants.selectors import applications_visible_to, is_member
+
+# Human labels for audit actions on the applicant's timeline (the reviewer page has its own).
+TIMELINE_LABELS = {
+    "application.create": gettext_lazy("Draft created"),
+    "application.update": gettext_lazy("Draft saved"),
+    "attachment.add": gettext_lazy("Attachment uploaded"),
+    "application.submit": gettext_lazy("Submitted for review"),
+    "review.task_created": gettext_lazy("Waiting for review"),
+    "review.decision": gettext_lazy("Review decision"),
+    "review.overdue": gettext_lazy("Review overdue; the level above was told"),
+    "application.approved": gettext_lazy("Approved"),
+    "application.returned": gettext_lazy("Returned for changes"),
+    "application.rejected": gettext_lazy("Rejected"),
+    "budget.commit": gettext_lazy("Budget committed for the award"),
+    "budget.queue": gettext_lazy("Waiting for budget (merit queue)"),
+    "disbursement.add": gettext_lazy("Added to a payment batch"),
+    "disbursement.cancel": gettext_lazy("Payment batch cancelled"),
+    "application.paid": gettext_lazy("Paid"),
+    "letter.issue": gettext_lazy("Award letter issued"),
+}
+DECISION_WORDS = {
+    "approve": gettext_lazy("approved"),
+    "return": gettext_lazy("returned for changes"),
+    "reject": gettext_lazy("rejected"),
+}
+LETTER_STATUSES = (Status.AWARDED, Status.PAID)
+
+
+def _my_organizations(user):
+    return Organization.objects.filter(memberships__user=user).select_related("district")
+
+
+def _own_application_or_404(user, pk: int) -> Application:
+    app = applications_visible_to(user).filter(pk=pk).first()
+    if app is None or not is_member(user, app.organization_id):
+        raise Http404(_("No such application, or it is not visible to you."))
+    return app
+
+
+def _errors_by_field(exc: DomainError) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in exc.errors:
+        out.setdefault(item.get("field", ""), []).append(item.get("message", ""))
+    return out
+
+
+# ---------------------------------------------------------------- accounts and organisations
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("portal")
+    form = {"username": "", "email": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in ("username", "email")}
+        password = request.POST.get("password", "")
+        if password != request.POST.get("password2", ""):
+            errors["password2"] = [_("The two passwords differ.")]
+        else:
+            try:
+                user = services.applicant_register(password=password, **form)
+            except InvalidInput as exc:
+                errors = _errors_by_field(exc)
+            else:
+                login(request, user, backend="grants.auth.FundflowBackend")
+                messages.success(request, _("Welcome! Register your organisation to apply."))
+                return redirect("portal-organization-new")
+    return render(request, "portal/signup.html", {"form": form, "errors": errors})
+
+
+@login_required
+def portal(request):
+    apps = (
+        applications_visible_to(request.user)
+        .filter(organization__memberships__user=request.user)
+        .order_by("-updated_at")
+    )
+    programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
+    from grants.api import program_dict
+
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "organizations": _my_organizations(request.user),
+            "applications": apps[:100],
+            "programs": [program_dict(p) | {"obj": p} for p in programs],
+        },
+    )
+
+
+@login_required
+def organization_new(request):
+    form: dict[str, Any] = {"name": "", "uscc": "", "kind": "enterprise", "district": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {
+            k: request.POST.get(k, "").strip()
+            for k in ("name", "uscc", "kind", "district", "legal_representative", "phone")
+        }
+        form["is_sme"] = request.POST.get("is_sme") == "1"
+        try:
+            org = services.organization_register(actor=request.user, **form)
+        except InvalidInput as exc:
+            errors = _errors_by_field(exc)
+        except DomainError as exc:  # a USCC already registered: shown at the field
+            errors = {"uscc": [exc.detail]}
+        else:
+            messages.success(request, _("Organisation %(name)s registered.") % {"name": org.name})
+            return redirect("portal")
+    return render(
+        request,
+        "portal/organization_form.html",
+        {
+            "form": form,
+            "errors": errors,
+            "kinds": OrganizationKind.choices,
+            "districts": Jurisdiction.objects.filter(level=Level.DISTRICT),
+        },
+    )
+
+
+# ---------------------------------------------------------------- the claim form
+
+
+def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, list[str]]):
+    specs = []
+    for f in program.fields.all():
+        value = values.get(f.name)
+        if f.type == FieldType.BOOLEAN:
+            shown = "" if value is None else ("1" if value in (True, "1") else "0")
+        else:
+            shown = "" if value is None else str(value)
+        specs.append(
+            {
+                "name": f.name,
+                "id": f"f-{f.name}",
+                "type": f.type,
+                "label": f.display_label,
+                "required": f.required,
+                "choices": f.choices,
+                "value": shown,
+                "errors": errors.get(f"fields.{f.name}", []),
+            }
+        )
+    return specs
+
+
+def _posted_fields(program: Program, post) -> dict[str, Any]:
+    """The typed values the services expect: text and dates as strings, numbers, booleans."""
+    out: dict[str, Any] = {}
+    for f in program.fields.all():
+        raw = post.get(f"field_{f.name}", "").strip()
+        if raw == "":
+            continue
+        if f.type == FieldType.INTEGER:
+            try:
+                out[f.name] = int(raw)
+            except ValueError:
+                out[f.name] = raw  # the service names the error at the field
+        elif f.type == FieldType.BOOLEAN:
+            out[f.name] = raw == "1"
+        else:
+            out[f.name] = raw
+    return out
+
+
+def _posted_cost_lines(post) -> list[dict[str, str]]:
+    kinds = post.getlist("cost_kind")
+    amounts = post.getlist("cost_amount")
+    references = post.getlist("cost_reference")
+    lines = []
+    for kind, amount, reference in zip(kinds, amounts, references, strict=False):
+        if not amount.strip() and not reference.strip():
+            continue  # an empty row is no line
+        lines.append({"kind": kind, "amount": amount.strip(), "reference": reference.strip()})
+    return lines
+
+
+def _cost_rows(program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]):
+    rows = []
+    for i, line in enumerate(lines):
+        rows.append(
+            {
+                "index": i,
+                "kind": line["kind"],
+                "amount": "" if line["amount"] is None else str(line["amount"]),
+                "reference": line.get("reference", ""),
+                "errors": [
+                    m
+                    for key, msgs in errors.items()
+                    if key == f"cost_lines[{i}]" or key.startswith(f"cost_lines[{i}].")
+                    for m in msgs
+                ],
+            }
+        )
+    if not rows:
+        rows.append({"index": 0, "kind": "", "amount": "", "reference": "", "errors": []})
+    return rows
+
+
+def _claim_context(program, *, app=None, values=None, lines=None, errors=None, orgs=None):
+    errors = errors or {}
+    return {
+        "program": program,
+        "app": app,
+        "field_specs": _field_specs(program, values or {}, errors),
+        "cost_rows": _cost_rows(program, lines or [], errors),
+        "cost_kinds": list(program.cost_line_kinds.all()),
+        "attachment_kinds": list(program.attachment_kinds.all()),
+        "errors": errors,
+        "other_errors": [
+            m
+            for key, msgs in errors.items()
+            if not key.startswith(("fields.", "cost_lines["))
+            for m in msgs
+        ],
+        "organizations": orgs,
+    }
+
+
+@login_required
+def claim_new(request, code: str):
+    program = Program.objects.filter(code=code, is_active=True).first()
+    if program is None:
+        raise Http404(_("No such programme."))
+    orgs = list(_my_organizations(request.user))
+    if not orgs:
+        messages.info(request, _("Register your organisation first."))
+        return redirect("portal-organization-new")
+    values: dict[str, Any] = {}
+    lines: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _posted_fields(program, request.POST)
+        lines = _posted_cost_lines(request.POST)
+        try:
+            org_id = int(request.POST.get("organization", orgs[0].pk))
+        except ValueError:
+            org_id = -1
+        try:
+            app = services.application_create(
+                actor=request.user,
+                program_code=program.code,
+                organization_id=org_id,
+                fields=values,
+                cost_lines=lines,
+            )
+        except DomainError as exc:
+            errors = _errors_by_field(exc) or {"": [exc.detail]}
+        else:
+            messages.success(
+                request,
+                _("Draft %(number)s saved. Upload the attachments, check, then submit.")
+                % {"number": app.number},
+            )
+            return redirect("portal-application", pk=app.pk)
+    context = _claim_context(program, values=values, lines=lines, errors=errors, orgs=orgs)
+    return render(request, "portal/claim_form.html", context)
+
+
+def _timeline(app: Application) -> list[dict[str, Any]]:
+    rows = []
+    for e in app.audit_entries.order_by("id"):
+        label = TIMELINE_LABELS.get(e.action, e.action)
+        decision = (e.data or {}).get("decision") if e.action == "review.decision" else None
+        rows.append(
+            {
+                "at": e.at,
+                "label": label,
+                "decision": DECISION_WORDS.get(decision, "") if decision else "",
+                "level": Level(e.level).label if e.level in Level.values else "",
+                "to": Status(e.to_status).label if e.to_status in Status.values else "",
+                "comment": e.comment,
+            }
+        )
+    return rows
+
+
+def _return_comment(app: Application) -> str:
+    entry = (
+        app.audit_entries.filter(action="review.decision", data__decision="return")
+        .order_by("-id")
+        .first()
+    )
+    return entry.comment if entry else ""
+
+
+def _checks_preview(request, app: Application) -> dict[str, Any]:
+    """What the rules would say now (stores nothing): passes, failures with reasons, the award."""
+    from rules.services import evaluation_run
+
+    try:
+        preview = evaluation_run(application=app, actor=request.user, purpose="preview", save=False)
+    except DomainError as exc:
+        return {"error": exc.detail}
+    checks = preview.checks_for_api()
+    return {
+        "checks": checks,
+        "award": preview.award_str,
+        "blocking": sum(1 for c in checks if c["passed"] is False and c["severity"] == "block"),
+    }
+
+
+@login_required
+def application_page(request, pk: int):
+    app = _own_application_or_404(request.user, pk)
+    program = app.program
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = dict(app.fields or {})
+    lines = [
+        {"kind": c.kind, "amount": c.amount, "reference": c.reference} for c in app.cost_lines.all()
+    ]
+    if request.method == "POST" and app.is_editable:
+        values = _posted_fields(program, request.POST)
+        lines = _posted_cost_lines(request.POST)
+        try:
+            app = services.application_update(
+                actor=request.user, application=app, fields=values, cost_lines=lines
+            )
+        except DomainError as exc:
+            errors = _errors_by_field(exc) or {"": [exc.detail]}
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("portal-application", pk=app.pk)
+    context = _claim_context(program, app=app, values=values, lines=lines, errors=errors)
+    from grants.api import application_dict
+
+    data = application_dict(app)
+    attachment_labels = {k.code: k.display_label for k in program.attachment_kinds.all()}
+    have = {a["kind"] for a in data["attachments"]}
+    context.update(
+        data=data,
+        attachments=[
+            a | {"label": attachment_labels.get(a["kind"], a["kind"])} for a in data["attachments"]
+        ],
+        missing_attachments=[
+            k for k in program.attachment_kinds.all() if k.required and k.code not in have
+        ],
+        timeline=_timeline(app),
+        return_comment=_return_comment(app) if app.status == Status.RETURNED else "",
+        preview=_checks_preview(request, app) if app.is_editable else None,
+        letter_available=app.status in LETTER_STATUSES,
+    )
+    return render(request, "portal/application.html", context)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    """Plain form post (no JavaScript) or XHR with progress (answers JSON when asked for it)."""
+    app = _own_application_or_404(request.user, pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise InvalidInput([{"field": "file", "message": _("Choose a file to upload.")}])
+        attachment = services.attachment_add(
+            actor=request.user, application=app, kind=request.POST.get("kind", ""), upload=upload
+        )
+    except DomainError as exc:
+        message = " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
+        if wants_json:
+            return JsonResponse({"ok": False, "message": message}, status=exc.status)
+        messages.error(request, message)
+    else:
+        text = _("Uploaded %(name)s.") % {"name": attachment.original_name}
+        if wants_json:
+            return JsonResponse({"ok": True, "message": text, "id": attachment.pk}, status=201)
+        messages.success(request, text)
+    return redirect("portal-application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def application_submit(request, pk: int):
+    app = _own_application_or_404(request.user, pk)
+    try:
+        services.application_submit(actor=request.user, application=app)
+    except ChecksFailed as exc:
+        messages.error(request, exc.detail)
+    except DomainError as exc:
+        messages.error(
+            request, " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
+        )
+    else:
+        messages.success(
+            request,
+            _("Submitted %(number)s. You will be told when a reviewer decides.")
+            % {"number": app.number},
+        )
+    return redirect("portal-application", pk=app.pk)

@@ -94,7 +94,9 @@ def run(per_worker: int = 50) -> list[Figure]:
     slices = [apps[i::WORKERS] for i in range(WORKERS)]
     commit_s = _in_parallel(slices, commit)
     budget.refresh_from_db()
-    assert budget.committed == committed_before + AMOUNT * total, "every commitment landed exactly once"
+    assert budget.committed == committed_before + AMOUNT * total, (
+        "every commitment landed exactly once"
+    )
 
     floor = Budget.objects.get(program__code="service-voucher", year=program.year)
 

@@ -50,7 +50,10 @@ def test_external_source_is_used_when_its_module_exists(demo, monkeypatch):
 
     client = web("reviewer-city")
     row = _rows(client.get("/dashboard/", {"year": 2023}))["smes-in-custody"]
-    assert row["actual"] == Decimal(agencies.indicators.smes_in_custody(2023)) and row["source"] == "external"
+    assert (
+        row["actual"] == Decimal(agencies.indicators.smes_in_custody(2023))
+        and row["source"] == "external"
+    )
     monkeypatch.setattr(agencies.indicators, "smes_in_custody", lambda year: 420)
     row = _rows(client.get("/dashboard/", {"year": 2023}))["smes-in-custody"]
     assert row["actual"] == Decimal(420) and row["source"] == "external"

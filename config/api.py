@@ -213,10 +213,12 @@ def health(request):
 
 def register_routers() -> None:
     from grants.api import router as grants_router
+    from letters.api import router as letters_router
     from workflows.api import router as workflows_router
 
     api.add_router("", grants_router)
     api.add_router("", workflows_router)
+    api.add_router("", letters_router)
 
 
 register_routers()

@@ -14,6 +14,7 @@ without touching the disk or the network.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import threading
 from pathlib import Path
@@ -25,6 +26,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from letters import fonts
+
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per step otherwise
 
 SCHEME = "fundflow:"
 STYLESHEET = "letters/letter.css"

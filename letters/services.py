@@ -53,7 +53,6 @@ from letters.models import (
     TemplateKind,
     letter_path,
 )
-from letters.pdf import render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +297,8 @@ def letter_html(letter: Letter) -> str:
 
 def letter_render(letter: Letter) -> bytes:
     """Step 2: the PDF bytes (no transaction, no lock)."""
+    from letters.pdf import render_pdf  # WeasyPrint loads in workers, not in every web process
+
     return render_pdf(letter_html(letter))
 
 

@@ -58,19 +58,25 @@ def test_reissue_command_prints_progress_until_the_workers_are_done(
             job()
 
     monkeypatch.setattr(command.time, "sleep", workers_run)
-    call_command("letters_reissue", "--reason", "测试", "--program", "cert-subsidy", "--timeout", "30")
+    call_command(
+        "letters_reissue", "--reason", "测试", "--program", "cert-subsidy", "--timeout", "30"
+    )
     out = capsys.readouterr().out
     assert "1 letter(s) enqueued" in out and "0/1" in out and "1/1" in out
 
 
-def test_reissue_page_shows_a_progress_bar(as_user, submitted_app, django_capture_on_commit_callbacks):
+def test_reissue_page_shows_a_progress_bar(
+    as_user, submitted_app, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     approve_all(as_user, submitted_app["id"], django_capture_on_commit_callbacks)
     browser = Client()
     browser.login(username="admin", password="demo-pass-2026")
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post("/letters/reissue/", {"reason": "页面测试", "program": "", "kind": ""})
+        response = browser.post(
+            "/letters/reissue/", {"reason": "页面测试", "program": "", "kind": ""}
+        )
     assert response.status_code == 302
     page = browser.get(response["Location"]).content.decode()
     assert '<progress id="progress" max="1" value="1">' in page

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-MODULES = ["bench.api", "bench.review"]
+MODULES = ["bench.api", "bench.review", "bench.letters"]
 
 
 def main(argv: list[str] | None = None) -> int:

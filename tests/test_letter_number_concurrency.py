@@ -54,11 +54,17 @@ def test_concurrent_approvals_get_distinct_gap_free_numbers(settings, tmp_path):
         finally:
             connections.close_all()
 
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
+    join_will_block = task_join_will_block()
     threads = [threading.Thread(target=approve, args=(app,)) for app in apps]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    # Eager Task.apply toggles a process-global flag (celery.result.denied_join_result); eager
+    # tasks in concurrent threads can leave it set, which would break later result.get() calls.
+    _set_task_join_will_block(join_will_block)
 
     assert errors == []
     letters = list(Letter.objects.filter(application__in=apps))

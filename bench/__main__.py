@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-MODULES = ["bench.api", "bench.review", "bench.rules", "bench.finance"]
+MODULES = ["bench.api", "bench.review", "bench.rules", "bench.finance", "bench.letters"]
 
 
 def main(argv: list[str] | None = None) -> int:

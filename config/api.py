@@ -213,6 +213,7 @@ def health(request):
 
 def register_routers() -> None:
     from grants.api import router as grants_router
+    from letters.api import router as letters_router
     from rules.api import router as rules_router
     from workflows.api import router as workflows_router
 
@@ -222,6 +223,7 @@ def register_routers() -> None:
     api.add_router("", "finance.api.router")
     api.add_router("", "agencies.api.router")
     api.add_router("/navigation", "navigation.api.router")
+    api.add_router("", letters_router)
 
 
 register_routers()

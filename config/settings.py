@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "agencies",
     "navigation",
     "indicators",
+    "letters",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,9 @@ vars().update(email_from_env("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fundflow <noreply@localhost>")
 # Absolute address of the web UI, for links in e-mails and letters.
 FUNDFLOW_SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Award letters: the issuing authority and the prefix of letter numbers (乌知运〔2026〕CS-0001号).
+FUNDFLOW_LETTER_AUTHORITY = env_str("LETTER_AUTHORITY", "乌鲁木齐市市场监督管理局（知识产权局）")
+FUNDFLOW_LETTER_PREFIX = env_str("LETTER_NUMBER_PREFIX", "乌知运")
 
 # Celery: broker from CELERY_BROKER_URL, else Redis on localhost if it
 # answers, else the file broker under var/ (a separate worker still runs).

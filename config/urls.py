@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("navigation.urls")),
     path("", include("indicators.urls")),
+    path("", include("letters.urls")),
     path("", include("grants.urls")),
 ]
 

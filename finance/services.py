@@ -296,8 +296,12 @@ def _approve_from_queue(*, application: Application, actor) -> None:
     ]
     notify(users=applicants, kind="approved", application=application, context={})
 
+    # ---------------------------------------------------------------- tranches
+    from letters.services import letter_enqueue
 
-# ---------------------------------------------------------------- tranches
+    letter_enqueue(
+        application=application, kind="award"
+    )  # after commit, like an approval at the last level
 
 
 def tranche_plan(*, application: Application, parts: list[dict], actor, role: str = "") -> list:

@@ -131,11 +131,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _issue_letter(kind: str, project: NavigationProject, *, actor=None) -> None:
-    """The one call point for navigation letters: ``award`` and ``acceptance_certificate``.
+    """The one call point for navigation letters: ``award`` (at sign-off) and ``acceptance_certificate``.
 
-    The ``letters`` app is built on another branch; when it is merged, this is where
-    ``letters.services.letter_enqueue(application=..., kind=...)`` goes. For now it only
-    records that the letter is due.
+    The award letter goes through the letters app like every programme's (numbered,
+    rendered by a worker after commit). The acceptance certificate is recorded as due.
     """
     audit_record(
         actor=actor,
@@ -145,6 +144,10 @@ def _issue_letter(kind: str, project: NavigationProject, *, actor=None) -> None:
         role="system",
         data={"kind": kind},
     )
+    if kind == "award":
+        from letters.services import letter_enqueue
+
+        letter_enqueue(application=project.application, kind="award")
 
 
 def _lock_project(project: NavigationProject) -> NavigationProject:

@@ -96,4 +96,11 @@ if [[ -d locale ]]; then
     fi
 fi
 
+# --- letter font -------------------------------------------------------------------
+# Noto Serif CJK SC cut once to GB 2312 + ASCII + punctuation (letters/fonts.py, ~10 s the
+# first time); the command does nothing when var/fonts/ already holds the current version.
+log "letter font (var/fonts)"
+DEBUG="${DEBUG:-1}" "$VENV/bin/python" manage.py letters_fonts >/dev/null ||
+    warn "letter font not built; letters fall back to the full Noto font (slower)"
+
 log "done"

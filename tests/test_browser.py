@@ -12,11 +12,13 @@ skipped only when that binary is missing.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from grants.models import Application, Status
 from tests.conftest import PASSWORD, PDF, make_uscc
@@ -168,16 +170,19 @@ def test_claim_to_payment_through_the_web(web):
         r.click("form.decision-form button[type=submit]")
         r.wait_for_url(f"{web.url}/review/")
     app.refresh_from_db()
-    assert app.status == Status.APPROVED
+    # approved at the last level; the award letter is issued after commit (in-process in tests)
+    assert app.status == Status.AWARDED
 
-    # --- the applicant sees it approved
+    # --- the applicant sees it awarded and downloads the letter
     page.goto(f"{web.url}/portal/applications/{app.pk}/")
-    assert page.inner_text("#app-status") == Status.APPROVED.label.__str__() or "批准" in (
-        page.inner_text("#app-status")
-    )
-    shoot(page, "12-applicant-approved")
-    # TODO(letters branch): once a letter is issued (status awarded), click #letter-download
-    # and check the PDF; the letters app is not merged yet.
+    shoot(page, "12-applicant-awarded")
+    href = page.get_attribute("#letter-download", "href")
+    letter = page.request.get(f"{web.url}{href}")  # with the applicant's browser session
+    assert letter.ok and letter.headers["content-type"] == "application/pdf"
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(letter.body())).pages
+    ).replace(" ", "")
+    assert app.organization.name in pdf_text and "人民币" in pdf_text
 
     # --- finance pays through the finance pages
     f = web("finance")

@@ -90,8 +90,10 @@ def test_100_concurrent_final_approvals_commit_exactly_what_the_budget_covers(se
     statuses = Application.objects.filter(pk__in=[a.pk for a in apps]).values_list(
         "status", "level"
     )
-    assert sorted(set(statuses)) == [("approved", ""), ("in_review", "region")]
-    assert Application.objects.filter(status="approved").count() == 33
+    # approved, then awarded once its letter is stored (tasks run in-process in the suite)
+    finished = {("approved", ""), ("awarded", "")}
+    assert set(statuses) - finished == {("in_review", "region")}
+    assert Application.objects.filter(status__in=["approved", "awarded"]).count() == 33
     assert reconciliation_report() == []
 
 

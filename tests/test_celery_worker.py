@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_separate_worker_process_answers():
     from config.celery import app
 
+    from celery._state import _set_task_join_will_block
+
+    # eager tasks run in other tests' threads can leave Celery's process-wide "inside a task" flag set
+    _set_task_join_will_block(False)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = (
         False  # the suite runs tasks in-process; this test needs the broker

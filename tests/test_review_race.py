@@ -15,14 +15,14 @@ from tests.conftest import PDF, cert_fields, make_uscc
 from workflows.services import reviewer_appoint
 
 
-def submitted(user, org) -> Application:
+def submitted(user, org, certificate: str | None = None) -> Application:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     app = application_create(
         actor=user,
         program_code="cert-subsidy",
         organization_id=org.pk,
-        fields=cert_fields(),
+        fields=cert_fields(certificate or f"RACE-{org.pk}"),
         cost_lines=[{"kind": "certification_fee", "amount": "30000.00", "reference": "INV"}],
     )
     for kind in ("certificate", "invoice"):

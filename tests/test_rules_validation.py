@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+from django.utils import translation
 
 from grants.models import Program
 from rules.compiler import validate, validate_graph
@@ -94,7 +95,8 @@ def test_runaway_expression_is_stopped_by_the_time_limit(program):
     draft = RuleSetVersion(
         program=program, number=99, content=content, test_cases=cert_test_cases(2026)
     )
-    result = ruleset_run_tests(draft, timeout=1.5)
+    with translation.override("en"):
+        result = ruleset_run_tests(draft, timeout=1.5)
     assert result["passed"] is False and "runs away" in result["error"]
 
 

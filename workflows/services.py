@@ -394,6 +394,13 @@ def application_finish(*, process: ReviewProcess, outcome: str) -> None:
             "comment": last.get("comment", ""),
         },
     )
+    if outcome in (
+        "approved",
+        "rejected",
+    ):  # award letter / refusal notice, by a worker after commit
+        from letters.services import letter_enqueue
+
+        letter_enqueue(application=app, kind="award" if outcome == "approved" else "refusal")
 
 
 def review_overdue(*, host_task: Task) -> None:

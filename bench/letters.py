@@ -1,0 +1,271 @@
+"""Letter figures: warm render time, PDF size, and 1,000 letters through real Celery workers.
+
+- ``letters.render_ms_median``: one award letter's HTML rendered by the warm
+  renderer (one FontConfiguration, pre-parsed stylesheet, cut-down font);
+  baseline: ``weasyprint.HTML(string=...).write_pdf()`` of the same HTML with
+  the same stylesheet inline and default settings (full Noto font), same run.
+- ``letters.pdf_kb``: that PDF's size; baseline: the default-settings PDF.
+- ``letters.batch_1000_s``: 1,000 approved applications, one ``letters.issue``
+  task each on Redis, consumed by worker processes started here (prefork, one
+  process per core) until every letter is stored; baseline: the same 1,000
+  letters' HTML rendered sequentially in this process by the warm renderer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+
+from bench.api import FIELDS, PDF
+from bench.common import Figure, median_ms
+from grants.audit import audit_record
+from grants.demo import seed_demo
+from grants.models import Application, Membership, Organization, Status, User
+from grants.services import application_create, application_submit, attachment_add
+from letters.models import Letter, LetterStatus
+from rules.models import Evaluation
+from workflows.services import decision_record
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 1000
+
+
+def _approved_application(user: User, org: Organization) -> Application:
+    app = application_create(
+        actor=user,
+        program_code="cert-subsidy",
+        organization_id=org.pk,
+        fields=FIELDS | {"certificate_number": "LETTER-0"},
+        cost_lines=[{"kind": "certification_fee", "amount": "35000.00", "reference": "INV-L0"}],
+    )
+    for kind in ("certificate", "invoice"):
+        attachment_add(
+            actor=user, application=app, kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", PDF)
+        )
+    app = application_submit(actor=user, application=app)
+    for name in ("reviewer-tianshan", "reviewer-city", "reviewer-region"):
+        app = decision_record(
+            application=app, actor=User.objects.get(username=name), decision="approve"
+        )
+    return app
+
+
+def _clone_approved(template: Application, count: int) -> list[int]:
+    """``count`` approved applications like ``template``: rows, rule evaluation, decision audit rows."""
+    evaluation = template.evaluations.first()
+    decisions = list(template.audit_entries.filter(action="review.decision").order_by("id"))
+    with transaction.atomic():
+        apps = Application.objects.bulk_create(
+            [
+                Application(
+                    number=f"CS-BENCH-{i:06d}",
+                    program=template.program,
+                    organization=template.organization,
+                    status=Status.APPROVED,
+                    chain=template.chain,
+                    fields=template.fields,
+                    award_amount=template.award_amount,
+                    round=1,
+                    submitted_at=template.submitted_at,
+                    created_by=template.created_by,
+                )
+                for i in range(count)
+            ]
+        )
+        Evaluation.objects.bulk_create(
+            [
+                Evaluation(
+                    application=a,
+                    rule_set_version=evaluation.rule_set_version,
+                    purpose="submit",
+                    checks=evaluation.checks,
+                    facts=evaluation.facts,
+                    award_amount=evaluation.award_amount,
+                )
+                for a in apps
+            ]
+        )
+        for a in apps:
+            for d in decisions:
+                audit_record(
+                    actor=d.actor,
+                    action=d.action,
+                    obj=a,
+                    application=a,
+                    role=d.role,
+                    level=d.level,
+                    data=d.data | {"round": 1},
+                )
+    return [a.pk for a in apps]
+
+
+def _workers(count: int, media: str) -> list[subprocess.Popen]:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": media,
+        "EMAIL_URL": "locmem://",
+    }
+    procs = []
+    for i in range(count):
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-P",
+                    "prefork",
+                    "-c",
+                    "1",
+                    "-l",
+                    "warning",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"bench-letters-{i}-{os.getpid()}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+    return procs
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def _batch_figure(ids: list[int], baseline_s: float) -> Figure:
+    from config.celery import app as celery_app
+    from config.celery import ping
+    from letters.tasks import issue_letter
+
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
+        return Figure(
+            "letters.batch_1000_s",
+            0.0,
+            "s",
+            baseline_s,
+            "skipped: needs PostgreSQL and Redis (worker processes share the database)",
+        )
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    count = os.cpu_count() or 2
+    procs = _workers(count, str(settings.MEDIA_ROOT))
+    try:
+        for _ in range(count * 2):  # every worker is up and consuming
+            ping.delay().get(timeout=120)
+        started = time.perf_counter()
+        for pk in ids:
+            issue_letter.delay(pk, "award", 1)
+        deadline = started + 600
+        while time.perf_counter() < deadline:
+            done = Letter.objects.filter(application_id__in=ids, status=LetterStatus.ISSUED).count()
+            if done >= len(ids):
+                break
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        done = Letter.objects.filter(application_id__in=ids, status=LetterStatus.ISSUED).count()
+    finally:
+        celery_app.conf.task_always_eager = eager
+        _stop(procs)
+    awarded = Application.objects.filter(pk__in=ids, status=Status.AWARDED).count()
+    numbers = Letter.objects.filter(application_id__in=ids).values("number").distinct().count()
+    return Figure(
+        "letters.batch_1000_s",
+        elapsed,
+        "s",
+        baseline_s,
+        f"{done}/{len(ids)} letters issued ({awarded} awarded, {numbers} distinct numbers) by "
+        f"{count} worker process(es) on Redis, from first enqueue to last PDF stored; "
+        "baseline: the same letters' HTML rendered sequentially in one warm process",
+    )
+
+
+def run(repeat: int = 40) -> list[Figure]:
+    import weasyprint
+    from django.utils import timezone
+    from stdnum.cn import uscc
+
+    from letters.pdf import SCHEME, renderer, resolve
+    from letters.services import letter_html
+
+    seed_demo(timezone.localdate().year)
+    user = User.objects.get(username="applicant")
+    body = "91650102MA0088888"
+    org = Organization.objects.create(
+        name="乌鲁木齐天山新材料科技有限公司",
+        uscc=body + uscc.calc_check_digit(body),
+        kind="enterprise",
+        district_id="650102",
+    )
+    Membership.objects.create(user=user, organization=org)
+    app = _approved_application(user, org)  # eager: its letter is issued on commit
+    letter = Letter.objects.get(application=app)
+    html = letter_html(letter)
+
+    warm = renderer()
+    ours = warm.render(html)
+    render_ms = median_ms(lambda i: warm.render(html), repeat)
+
+    css = resolve(f"{SCHEME}static/letters/letter.css").read_text(encoding="utf-8")
+    plain_html = html.replace("</head>", f"<style>{css}</style></head>")
+    plain = weasyprint.HTML(string=plain_html).write_pdf()
+    plain_ms = median_ms(lambda i: weasyprint.HTML(string=plain_html).write_pdf(), 10, warmup=2)
+
+    ids = _clone_approved(app, BATCH)
+    started = time.perf_counter()
+    for _ in range(BATCH):
+        warm.render(html)
+    sequential_s = time.perf_counter() - started
+    batch = _batch_figure(ids, sequential_s)
+
+    return [
+        Figure(
+            "letters.render_ms_median",
+            render_ms,
+            "ms",
+            plain_ms,
+            f"median of {repeat} renders of one award letter (one A4 page) in a warm process: reused "
+            "FontConfiguration, pre-parsed CSS, cut-down GB 2312 font; baseline: "
+            "weasyprint.HTML(string).write_pdf() of the same HTML and CSS with default settings",
+        ),
+        Figure(
+            "letters.pdf_kb",
+            len(ours) / 1024,
+            "KB",
+            len(plain) / 1024,
+            "size of that letter; baseline: the default-settings PDF (full Noto Serif CJK subset)",
+        ),
+        batch,
+    ]

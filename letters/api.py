@@ -1,0 +1,60 @@
+"""API v1: the letter of an application (download) and public verification by code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from grants.api import Problem
+from grants.errors import NotFound
+from grants.selectors import applications_visible_to
+from grants.services import get_visible_or_404
+from letters import services
+
+router = Router(tags=["letters"])
+
+
+class VerifyOut(Schema):
+    valid: bool
+    number: str
+    organization: str
+    program: str
+    amount: str | None
+    issued_at: dt.datetime | None
+    sha256: str
+
+
+@router.get(
+    "/applications/{application_id}/letter",
+    response={200: None, 404: Problem},
+    summary="The award letter (or refusal notice) as application/pdf; 404 until issued",
+    openapi_extra={
+        "responses": {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
+    },
+)
+def letter_download(request, application_id: int):
+    app = get_visible_or_404(applications_visible_to(request.user), application_id)
+    letter = services.letter_current(app)
+    if letter is None:
+        raise NotFound(_("No letter has been issued for this application yet."))
+    response = FileResponse(
+        letter.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{app.number}-letter-v{letter.version}.pdf",
+    )
+    response["X-Content-SHA256"] = letter.sha256
+    return response
+
+
+@router.get(
+    "/letters/verify/{code}",
+    auth=None,
+    response={200: VerifyOut, 404: Problem},
+    summary="Is this letter genuine? Public, no login; a revoked or superseded letter is not valid",
+)
+def letter_verify(request, code: str):
+    return services.verification_dict(services.letter_by_code(code))

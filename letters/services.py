@@ -1,0 +1,493 @@
+"""Letter actions: number, render, store, revoke, re-issue. Tasks, views and commands call these.
+
+Issuing is three steps so that no lock is held while WeasyPrint renders:
+
+1. ``letter_reserve`` (one transaction): lock the application, return the
+   letter of this (application, version) if it exists, else guard the state,
+   take the next number of the gap-free counter and insert the ``pending``
+   letter with its audit row. The number and the row commit together, so a
+   rollback leaves no gap, and the unique constraint makes a second reserve
+   of the same version find the first one.
+2. ``letter_render``: the PDF bytes, from the letter's template version and
+   the data fixed at reservation (date = numbering date), so a retry renders
+   the same letter.
+3. ``letter_store`` (one transaction): write the file, then lock the letter;
+   if still ``pending`` record the SHA-256, mark it issued, supersede older
+   versions and move the application ``approved → awarded``; else (another
+   worker won) drop the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import cn2an
+import segno
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template import engines
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from grants.audit import AuditEntry, audit_record
+from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
+from grants.models import Application, Jurisdiction, Level, Program, ProgramKind, Role, Status
+from grants.selectors import has_role
+from grants.services import next_in_sequence
+from letters.models import (
+    Letter,
+    LetterKind,
+    LetterStatus,
+    LetterTemplate,
+    ReissueBatch,
+    TemplateKind,
+    letter_path,
+)
+
+log = logging.getLogger(__name__)
+
+CODE_BYTES = 24  # 192 random bits, 32 URL-safe characters
+DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不予支持"}
+LEVEL_LABELS = {"district": "区（县）级", "city": "市级", "region": "自治区级"}
+
+
+# ---------------------------------------------------------------- templates
+
+
+def template_kind_for(*, program: Program, kind: str) -> str:
+    if kind == LetterKind.REFUSAL:
+        return TemplateKind.REFUSAL
+    by_program = {
+        ProgramKind.CERTIFICATION: TemplateKind.CERTIFICATION,
+        ProgramKind.VOUCHER: TemplateKind.VOUCHER,
+        ProgramKind.NAVIGATION: TemplateKind.NAVIGATION,
+    }
+    return by_program.get(program.kind, TemplateKind.CERTIFICATION)
+
+
+def template_source(kind: str) -> str:
+    """The shipped template file of a kind: version 1 until an administrator saves another."""
+    from django.template.loader import get_template
+
+    return get_template(f"letters/{kind}.html").template.source
+
+
+def template_current(kind: str) -> LetterTemplate:
+    """The newest version of a kind; version 1 is created from ``templates/letters/<kind>.html``."""
+    current = LetterTemplate.objects.filter(kind=kind).order_by("-version").first()
+    if current is None:
+        LetterTemplate.objects.bulk_create(
+            [LetterTemplate(kind=kind, version=1, body=template_source(kind), note="templates/")],
+            ignore_conflicts=True,
+        )
+        current = LetterTemplate.objects.filter(kind=kind).order_by("-version").first()
+    return current
+
+
+def template_publish(*, actor, kind: str, body: str, note: str = "") -> LetterTemplate:
+    """A new version of a letter template; letters issued from now on use it."""
+    if not has_role(actor, Role.ADMIN):
+        raise Forbidden(_("Only administrators change letter templates."))
+    if kind not in TemplateKind.values:
+        raise InvalidInput([{"field": "kind", "message": _("Unknown letter kind.")}])
+    try:
+        engines["django"].from_string(body)
+    except Exception as exc:  # a template that does not compile is refused, not published
+        raise InvalidInput([{"field": "body", "message": str(exc)}]) from None
+    with transaction.atomic():
+        template_current(kind)
+        last = LetterTemplate.objects.select_for_update().filter(kind=kind).order_by("-version")[0]
+        template = LetterTemplate.objects.create(
+            kind=kind, version=last.version + 1, body=body, note=note, created_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="letter_template.publish",
+            obj=template,
+            role=Role.ADMIN,
+            data={"kind": kind, "version": template.version, "note": note},
+        )
+    return template
+
+
+_compiled: dict[int, Any] = {}
+
+
+def _compiled_template(template: LetterTemplate):
+    compiled = _compiled.get(template.pk)
+    if compiled is None:  # versions never change, so a compiled one is good for the process
+        compiled = _compiled[template.pk] = engines["django"].from_string(template.body)
+    return compiled
+
+
+# ---------------------------------------------------------------- numbering
+
+
+def number_format(*, program: Program, kind: str, serial: int) -> str:
+    prefix = settings.FUNDFLOW_LETTER_PREFIX
+    series = "R" if kind == LetterKind.REFUSAL else ""
+    return f"{prefix}〔{program.year}〕{program.number_prefix}-{series}{serial:04d}号"
+
+
+def letter_number_next(*, program: Program, kind: str) -> str:
+    """Gap-free per number prefix, programme year and kind; call inside the letter's transaction."""
+    key = f"letter:{kind}:{program.number_prefix}:{program.year}"
+    return number_format(program=program, kind=kind, serial=next_in_sequence(key))
+
+
+# ---------------------------------------------------------------- issuing
+
+
+def letter_reserve(
+    *, application_id: int, kind: str, version: int = 1, batch_id: int | None = None
+) -> Letter:
+    """Step 1: the (application, version) letter, numbered and ``pending`` (or as it already is)."""
+    with transaction.atomic():
+        app = (
+            Application.objects.select_for_update()
+            .select_related("program", "organization")
+            .get(pk=application_id)
+        )
+        existing = Letter.objects.filter(application=app, version=version).first()
+        if existing is not None:
+            return existing
+        wanted = (
+            (Status.APPROVED, Status.AWARDED, Status.PAID)
+            if kind == LetterKind.AWARD
+            else (Status.REJECTED,)
+        )
+        if kind not in LetterKind.values or app.status not in wanted:
+            raise Conflict(
+                _("The application is %(s)s; no %(k)s can be issued.")
+                % {"s": app.get_status_display(), "k": kind}
+            )
+        if version > 1:
+            previous = Letter.objects.filter(application=app, version=version - 1).first()
+            if previous is None or previous.kind != kind:
+                raise Conflict(_("Version %(v)d has no previous version.") % {"v": version})
+            number = previous.number
+        else:
+            number = letter_number_next(program=app.program, kind=kind)
+        template = template_current(template_kind_for(program=app.program, kind=kind))
+        letter = Letter.objects.create(
+            application=app,
+            kind=kind,
+            version=version,
+            template=template,
+            number=number,
+            code=secrets.token_urlsafe(CODE_BYTES),
+            organization_name=app.organization.name,
+            organization_uscc=app.organization.uscc,
+            program_name=app.program.name,
+            amount=app.award_amount if kind == LetterKind.AWARD else None,
+            batch_id=batch_id,
+        )
+        audit_record(
+            actor=None,
+            action="letter.number",
+            obj=letter,
+            application=app,
+            role="system",
+            data={
+                "number": number,
+                "kind": kind,
+                "version": version,
+                "template": f"{template.kind} v{template.version}",
+                "batch": batch_id,
+            },
+        )
+    return letter
+
+
+def chinese_date(value) -> str:
+    day = timezone.localtime(value).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def amount_in_capitals(amount: Decimal) -> str:
+    """人民币大写, e.g. 35000.00 → 人民币叁万伍仟元整."""
+    return "人民币" + cn2an.an2cn(f"{amount:.2f}", "rmb")
+
+
+def verify_url(code: str) -> str:
+    return f"{settings.FUNDFLOW_SITE_URL}/verify/{code}"
+
+
+def qr_svg(url: str) -> str:
+    """The QR code as inline SVG markup (vector, a few hundred bytes in the PDF)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, nl=False, omitsize=True, border=0
+    )
+    return buffer.getvalue().decode("ascii")
+
+
+def letter_context(letter: Letter) -> dict[str, Any]:
+    """Everything a letter template may print; applicant text stays plain (autoescaped)."""
+    app = letter.application
+    org = app.organization
+    places = {
+        j.level: j.name for j in Jurisdiction.objects.filter(code__in=org.district.path.split("/"))
+    }
+    decisions = list(
+        AuditEntry.objects.filter(
+            application=app, action="review.decision", data__round=app.round
+        ).order_by("id")
+    )
+    approvals = [
+        {
+            "level": LEVEL_LABELS.get(e.level, e.level),
+            "jurisdiction": places.get(e.level, ""),
+            "decision": DECISION_LABELS.get(e.data.get("decision"), e.data.get("decision")),
+            "date": timezone.localtime(e.at).strftime("%Y-%m-%d"),
+        }
+        for e in decisions
+    ]
+    evaluation = app.evaluations.order_by("-created_at", "-id").first()
+    checks = [
+        {"rule": c.get("rule"), "passed": c.get("passed"), "reason": c.get("reason_zh", "")}
+        for c in (evaluation.checks if evaluation else [])
+    ]
+    last = decisions[-1] if decisions else None
+    title = {
+        TemplateKind.CERTIFICATION: "奖励通知书",
+        TemplateKind.VOUCHER: "服务券兑付通知书",
+        TemplateKind.NAVIGATION: "项目立项支持通知书",
+        TemplateKind.REFUSAL: "不予支持通知书",
+    }[letter.template.kind]
+    url = verify_url(letter.code)
+    return {
+        "authority": settings.FUNDFLOW_LETTER_AUTHORITY,
+        "title": title,
+        "number": letter.number,
+        "version": letter.version,
+        "organization": {"name": letter.organization_name, "uscc": letter.organization_uscc},
+        "program": {"name": letter.program_name, "code": app.program.code},
+        "application": {"number": app.number},
+        "fields": app.fields or {},
+        "amount_figures": f"{letter.amount:,.2f}" if letter.amount is not None else "",
+        "amount_capitals": amount_in_capitals(letter.amount) if letter.amount is not None else "",
+        "approvals": approvals,
+        "checks": checks,
+        "refusal": {
+            "level": LEVEL_LABELS.get(last.level, last.level) if last else "",
+            "comment": last.comment if last else "",
+        },
+        "issued_date": chinese_date(letter.created_at),
+        "code": letter.code,
+        "verify_url": url,
+        "qr_svg": mark_safe(qr_svg(url)),  # generated by segno from our own URL, no applicant text
+        "level_labels": dict(Level.choices),
+    }
+
+
+def letter_html(letter: Letter) -> str:
+    return _compiled_template(letter.template).render(letter_context(letter))
+
+
+def letter_render(letter: Letter) -> bytes:
+    """Step 2: the PDF bytes (no transaction, no lock)."""
+    from letters.pdf import render_pdf  # WeasyPrint loads in workers, not in every web process
+
+    return render_pdf(letter_html(letter))
+
+
+def letter_store(*, letter_id: int, pdf: bytes, render_ms: int | None = None) -> Letter:
+    """Step 3: store the PDF with its SHA-256; issued, older versions superseded, application awarded."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    name = default_storage.save(letter_path(None, f"{uuid.uuid4().hex}.pdf"), ContentFile(pdf))
+    stored = False
+    try:
+        with transaction.atomic():
+            letter = Letter.objects.select_for_update().get(pk=letter_id)
+            if letter.status != LetterStatus.PENDING:
+                return letter  # another worker stored it first
+            app = Application.objects.select_for_update().get(pk=letter.application_id)
+            letter.pdf.name = name
+            letter.sha256 = digest
+            letter.size = len(pdf)
+            letter.render_ms = render_ms
+            letter.issued_at = timezone.now()
+            letter.status = LetterStatus.ISSUED
+            letter.save()
+            superseded = list(
+                Letter.objects.filter(
+                    application=app, version__lt=letter.version, status=LetterStatus.ISSUED
+                ).values_list("pk", flat=True)
+            )
+            Letter.objects.filter(pk__in=superseded).update(status=LetterStatus.SUPERSEDED)
+            from_status = app.status
+            if letter.kind == LetterKind.AWARD and app.status == Status.APPROVED:
+                app.status = Status.AWARDED
+                app.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=None,
+                action="letter.issue",
+                obj=letter,
+                application=app,
+                role="system",
+                from_status=from_status,
+                to_status=app.status,
+                data={
+                    "number": letter.number,
+                    "kind": letter.kind,
+                    "version": letter.version,
+                    "sha256": digest,
+                    "size": len(pdf),
+                    "superseded": superseded,
+                },
+            )
+            stored = True
+    finally:
+        if not stored:
+            default_storage.delete(name)
+    return letter
+
+
+def letter_issue(
+    *, application_id: int, kind: str, version: int = 1, batch_id: int | None = None
+) -> Letter:
+    """Issue (or find) the letter of this application and version. Safe to run any number of times."""
+    letter = letter_reserve(
+        application_id=application_id, kind=kind, version=version, batch_id=batch_id
+    )
+    if letter.status != LetterStatus.PENDING:
+        return letter
+    letter = Letter.objects.select_related(
+        "template", "application__organization__district", "application__program"
+    ).get(pk=letter.pk)
+    started = time.perf_counter()
+    pdf = letter_render(letter)
+    return letter_store(
+        letter_id=letter.pk, pdf=pdf, render_ms=round((time.perf_counter() - started) * 1000)
+    )
+
+
+def letter_enqueue(*, application: Application, kind: str) -> None:
+    """After the current transaction commits, a worker issues version 1 of the letter."""
+    from letters.tasks import issue_letter
+
+    transaction.on_commit(lambda: issue_letter.delay(application.pk, kind, 1))
+
+
+# ---------------------------------------------------------------- revoke, re-issue
+
+
+def letter_revoke(*, actor, letter: Letter, reason: str) -> Letter:
+    """An administrator withdraws an issued letter; verification then says it is revoked."""
+    reason = (reason or "").strip()
+    if not has_role(actor, Role.ADMIN):
+        raise Forbidden(_("Only administrators revoke letters."))
+    if not reason:
+        raise InvalidInput([{"field": "reason", "message": _("Give the reason.")}])
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.status not in (LetterStatus.ISSUED, LetterStatus.SUPERSEDED):
+            raise Conflict(
+                _("The letter is %(s)s; it cannot be revoked.") % {"s": locked.get_status_display()}
+            )
+        from_status = locked.status
+        locked.status = LetterStatus.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoked_reason = reason[:300]
+        locked.save(update_fields=["status", "revoked_at", "revoked_reason"])
+        audit_record(
+            actor=actor,
+            action="letter.revoke",
+            obj=locked,
+            application=locked.application,
+            role=Role.ADMIN,
+            from_status=from_status,
+            to_status=LetterStatus.REVOKED,
+            comment=reason,
+            data={"number": locked.number, "version": locked.version},
+        )
+    return locked
+
+
+def letters_reissue(
+    *, actor, reason: str, program: Program | None = None, kind: str = ""
+) -> ReissueBatch:
+    """Re-issue every current letter (of a programme, of a kind) as a new version, by the workers."""
+    from letters.tasks import issue_letter
+
+    reason = (reason or "").strip()
+    if not has_role(actor, Role.ADMIN):
+        raise Forbidden(_("Only administrators re-issue letters."))
+    if not reason:
+        raise InvalidInput([{"field": "reason", "message": _("Give the reason.")}])
+    if kind and kind not in LetterKind.values:
+        raise InvalidInput([{"field": "kind", "message": _("Unknown letter kind.")}])
+    current = Letter.objects.filter(status=LetterStatus.ISSUED)
+    if program is not None:
+        current = current.filter(application__program=program)
+    if kind:
+        current = current.filter(kind=kind)
+    jobs = list(current.values_list("application_id", "kind", "version"))
+    with transaction.atomic():
+        batch = ReissueBatch.objects.create(
+            reason=reason, program=program, kind=kind, total=len(jobs), created_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="letter.reissue",
+            obj=batch,
+            role=Role.ADMIN,
+            comment=reason,
+            data={"program": program.code if program else None, "kind": kind, "total": len(jobs)},
+        )
+
+        def enqueue() -> None:
+            for application_id, letter_kind, version in jobs:
+                issue_letter.delay(application_id, letter_kind, version + 1, batch.pk)
+
+        transaction.on_commit(enqueue)
+    return batch
+
+
+# ---------------------------------------------------------------- reading
+
+
+def letter_current(application: Application) -> Letter | None:
+    """The valid letter of an application (newest issued version), or None."""
+    return (
+        Letter.objects.filter(application=application, status=LetterStatus.ISSUED)
+        .order_by("-version")
+        .first()
+    )
+
+
+def letter_by_code(code: str) -> Letter:
+    letter = (
+        Letter.objects.filter(code=code)
+        .exclude(status=LetterStatus.PENDING)
+        .select_related("application")
+        .first()
+        if code and len(code) <= 64
+        else None
+    )
+    if letter is None:
+        raise NotFound(_("No letter has this verification code."))
+    return letter
+
+
+def verification_dict(letter: Letter) -> dict[str, Any]:
+    return {
+        "valid": letter.is_valid,
+        "number": letter.number,
+        "organization": letter.organization_name,
+        "program": letter.program_name,
+        "amount": None if letter.amount is None else f"{letter.amount:.2f}",
+        "issued_at": timezone.localtime(letter.issued_at) if letter.issued_at else None,
+        "sha256": letter.sha256,
+    }

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from letters import views
+
+urlpatterns = [
+    path("verify/<str:code>", views.verify, name="letters-verify"),
+    path("letters/reissue/", views.reissue, name="letters-reissue"),
+    path("letters/batches/<int:pk>/", views.batch_progress, name="letters-batch"),
+]

@@ -246,14 +246,27 @@ def project_create(
     partners = {o.pk: o for o in Organization.objects.filter(pk__in=partner_ids)}
     if not partner_ids:
         errors.append({"field": "partners", "message": _("Name at least one partner agency.")})
+    from agencies.models import Agency, AgencyStatus
+
+    admitted = set(
+        Agency.objects.filter(
+            organization_id__in=partner_ids, status=AgencyStatus.ADMITTED
+        ).values_list("organization_id", flat=True)
+    )
     for i, pk in enumerate(partner_ids):
         org = partners.get(pk)
-        if org is None or org.kind != OrganizationKind.SERVICE_AGENCY or pk == organization_id:
+        if (
+            org is None
+            or org.kind != OrganizationKind.SERVICE_AGENCY
+            or pk == organization_id
+            or pk not in admitted
+        ):
             errors.append(
                 {
                     "field": f"partners[{i}]",
                     "message": _(
-                        "A partner is a registered IP service agency other than the lead."
+                        "A partner is an IP service agency admitted to the service cluster, "
+                        "other than the lead."
                     ),
                 }
             )

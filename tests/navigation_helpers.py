@@ -13,8 +13,21 @@ SCORES = {  # per project: each expert's score for every criterion (N = 5)
 }
 
 
-def register_agency(api: Api, serial: int, name: str = "新疆天山知识产权代理有限公司") -> int:
-    return register_org(api, serial=serial, name=name, kind="service_agency")
+def register_agency(
+    api: Api, serial: int, name: str = "新疆天山知识产权代理有限公司", admit: bool = True
+) -> int:
+    """A service agency registered by ``api``'s user and, by default, admitted to the cluster."""
+    from agencies.services import agency_admit
+    from grants.models import User
+
+    org_id = register_org(api, serial=serial, name=name, kind="service_agency")
+    if admit:
+        agency_admit(
+            actor=User.objects.get(username="admin"),
+            organization_id=org_id,
+            services=["navigation"],
+        )
+    return org_id
 
 
 def create_project(

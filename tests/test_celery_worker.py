@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.worker
 def test_a_separate_worker_process_answers():
-    from config.celery import app
-
     from celery._state import _set_task_join_will_block
+
+    from config.celery import app
 
     # eager tasks run in other tests' threads can leave Celery's process-wide "inside a task" flag set
     _set_task_join_will_block(False)

@@ -216,3 +216,27 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
         assert r.json()["value"] == 1
         r = finance.get("/reconciliation")
         assert r.json()["ok"], r.json()
+
+
+def test_a_partner_must_be_an_agency_admitted_to_the_cluster(applicant, demo):
+    from tests.conftest import register_org
+    from tests.navigation_helpers import register_agency
+
+    lead = register_org(applicant, serial=901, name="乌鲁木齐高新区管委会产业园", kind="park")
+    outsider = register_agency(applicant, serial=902, name="未入驻代理有限公司", admit=False)
+    response = applicant.post(
+        "/navigation/projects",
+        {
+            "organization": lead,
+            "partners": [outsider],
+            "industry": "新材料",
+            "budget_plan": [{"year": 2026, "amount": "100000.00"}],
+            "deliverables": ["专利导航分析报告"],
+            "fields": {"duration_months": 12},
+            "cost_lines": [
+                {"kind": "navigation_service", "amount": "100000.00", "reference": "合同"}
+            ],
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "partners[0]"

@@ -22,7 +22,7 @@ from tests.voucher_helpers import (
 )
 
 
-def test_vouchers_from_issue_to_payment(demo, as_user):
+def test_vouchers_from_issue_to_payment(demo, as_user, django_capture_on_commit_callbacks):
     admin, sme, agency, finance = (as_user(u) for u in ("admin", "applicant", "agency", "finance"))
     smes = register_smes(300)
     not_sme = register_smes(1, start=5000, is_sme=False)[0]
@@ -81,7 +81,8 @@ def test_vouchers_from_issue_to_payment(demo, as_user):
     failed = [c for c in body["checks"] if c["passed"] is not True]
     assert failed == [], failed
     for reviewer in ("reviewer-tianshan", "reviewer-city", "reviewer-region"):
-        decided = decide(as_user(reviewer), claim["id"], "approve", "同意")
+        with django_capture_on_commit_callbacks(execute=True):  # the letter task runs after commit
+            decided = decide(as_user(reviewer), claim["id"], "approve", "同意")
         assert decided.status_code == 200, decided.content
     assert decided.json()["status"] == "approved"
 
@@ -92,7 +93,12 @@ def test_vouchers_from_issue_to_payment(demo, as_user):
     budget.refresh_from_db()
     assert budget.committed == Decimal("2998000.00")  # 299 holds + 8,000 award
 
-    # (the award letter comes from the letters app, merged separately)
+    # the award letter was issued after commit: the claim is awarded and its PDF downloadable
+    assert agency.get(f"/applications/{claim['id']}").json()["status"] == "awarded"
+    letter = agency.client.get(
+        f"/api/v1/applications/{claim['id']}/letter", HTTP_AUTHORIZATION=f"Bearer {agency.token}"
+    )
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
     batch = finance.post("/disbursements", {"awards": [claim["id"]]})
     assert batch.status_code == 201, batch.content
     paid = finance.post(f"/disbursements/{batch.json()['id']}/paid", {"reference": "BANK-7-0001"})

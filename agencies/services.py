@@ -46,6 +46,7 @@ from grants.models import (
     Status,
 )
 from grants.selectors import has_role
+from grants.services import clean_text
 
 WARN_DAYS = 30
 OPEN_CLAIM = (Status.DRAFT, Status.IN_REVIEW, Status.RETURNED)
@@ -56,15 +57,9 @@ def _require_admin(actor) -> None:
         raise Forbidden(_("Only programme administrators manage agencies and vouchers."))
 
 
-def _text(value: Any, field_name: str, *, max_length: int, required: bool = True) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise InvalidInput([{"field": field_name, "message": _("This field is required.")}])
-    if len(text) > max_length:
-        raise InvalidInput(
-            [{"field": field_name, "message": _("At most %(n)d characters.") % {"n": max_length}}]
-        )
-    return text
+def _text(value: Any, field: str, **options) -> str:
+    """Trimmed text input (see grants.services.clean_text)."""
+    return clean_text(value, field, **options)
 
 
 def _services(value: Any, field_name: str = "services") -> list[str]:

@@ -82,6 +82,18 @@ def parse_money(value: Any, field: str) -> Decimal:
     return amount.quantize(CENT)
 
 
+def clean_text(value: Any, field: str, *, max_length: int = 4000, required: bool = True) -> str:
+    """Text input, trimmed: required unless told otherwise, and at most ``max_length`` characters."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise InvalidInput([{"field": field, "message": _("This field is required.")}])
+    if len(text) > max_length:
+        raise InvalidInput(
+            [{"field": field, "message": _("At most %(n)d characters.") % {"n": max_length}}]
+        )
+    return text
+
+
 def next_in_sequence(key: str) -> int:
     """The next number of a gap-free counter, under a row lock held to the end of the transaction."""
     Sequence.objects.bulk_create([Sequence(key=key, last=0)], ignore_conflicts=True)

@@ -37,6 +37,7 @@ from grants.models import (
 )
 from grants.notifications import notify
 from grants.selectors import has_role, is_member, reviewer_jurisdictions
+from grants.services import clean_text
 from navigation.draw import draw_experts
 from navigation.models import (
     INDUSTRIES,
@@ -91,15 +92,9 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _text(value: Any, field: str, *, required: bool = True, limit: int = 4000) -> str:
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise InvalidInput([{"field": field, "message": _("This field is required.")}])
-    if len(text) > limit:
-        raise InvalidInput(
-            [{"field": field, "message": _("At most %(n)d characters.") % {"n": limit}}]
-        )
-    return text
+def _text(value: Any, field: str, **options) -> str:
+    """Trimmed text input (see grants.services.clean_text)."""
+    return clean_text(value, field, **options)
 
 
 def _members(organization_id: int) -> list:
@@ -521,7 +516,7 @@ def expert_declare(
     """
     if review.expert.user_id != actor.pk:
         raise NotFound(_("No such review assignment."))
-    reason = _text(reason, "reason", required=bool(conflict), limit=300)
+    reason = _text(reason, "reason", required=bool(conflict), max_length=300)
     with transaction.atomic():
         project = _lock_project(review.project)
         review = ExpertReview.objects.select_for_update().get(pk=review.pk)
@@ -849,9 +844,9 @@ def objection_file(
     *, notice: Notice, name: str, contact: str, text: str, project_id: int | None = None
 ) -> Objection:
     """Anyone may object on the public page while the notice runs (no login)."""
-    name = _text(name, "name", limit=100)
-    contact = _text(contact, "contact", limit=100)
-    text = _text(text, "text", limit=4000)
+    name = _text(name, "name", max_length=100)
+    contact = _text(contact, "contact", max_length=100)
+    text = _text(text, "text", max_length=4000)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if not notice.is_open_for_objections():
@@ -1276,7 +1271,7 @@ def conflict_declare(
     """Record a conflict of interest an expert declares with an organisation (by the expert or an admin)."""
     if expert.user_id != actor.pk:
         _require(actor, message=_("Only the expert or an administrator declares a conflict."))
-    reason = _text(reason, "reason", limit=200)
+    reason = _text(reason, "reason", max_length=200)
     with transaction.atomic():
         conflict, _created = ExpertConflict.objects.update_or_create(
             expert=expert, organization=organization, defaults={"reason": reason}

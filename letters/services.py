@@ -120,13 +120,16 @@ def template_publish(*, actor, kind: str, body: str, note: str = "") -> LetterTe
     return template
 
 
-_compiled: dict[int, Any] = {}
+_compiled: dict[str, Any] = {}
 
 
 def _compiled_template(template: LetterTemplate):
-    compiled = _compiled.get(template.pk)
-    if compiled is None:  # versions never change, so a compiled one is good for the process
-        compiled = _compiled[template.pk] = engines["django"].from_string(template.body)
+    # Keyed by the body's hash, not the row id: a version never changes, but an id can name
+    # another row in another database (a restored backup, SQLite reusing ids after a rollback).
+    key = hashlib.sha256(template.body.encode("utf-8")).hexdigest()
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = engines["django"].from_string(template.body)
     return compiled
 
 

@@ -272,19 +272,13 @@ def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
 
 def _approve_from_queue(*, application: Application, actor) -> None:
     from grants.notifications import notify
+    from grants.services import application_conclude
 
-    from_status = application.status
-    application.status = Status.APPROVED
-    application.level = ""
-    application.save(update_fields=["status", "level", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="application.approved",
-        obj=application,
+    application_conclude(
         application=application,
-        role="finance",
-        from_status=from_status,
         to_status=Status.APPROVED,
+        actor=actor,
+        role="finance",
         comment=_("Budget added: the award left the merit queue."),
         data={"from_queue": True},
     )
@@ -295,13 +289,13 @@ def _approve_from_queue(*, application: Application, actor) -> None:
         )
     ]
     notify(users=applicants, kind="approved", application=application, context={})
-
-    # ---------------------------------------------------------------- tranches
     from letters.services import letter_enqueue
 
-    letter_enqueue(
-        application=application, kind="award"
-    )  # after commit, like an approval at the last level
+    # after commit, like an approval at the last level
+    letter_enqueue(application=application, kind="award")
+
+
+# ---------------------------------------------------------------- tranches
 
 
 def tranche_plan(*, application: Application, parts: list[dict], actor, role: str = "") -> list:

@@ -643,6 +643,38 @@ def _claim_certificate(application: Application) -> None:
         ) from None
 
 
+def application_conclude(
+    *,
+    application: Application,
+    to_status: str,
+    actor,
+    role: str,
+    level: str = "",
+    comment: str = "",
+    data: dict | None = None,
+) -> None:
+    """The application leaves review (approved, returned, rejected): one status change, one audit row.
+
+    Call inside the transaction of the decision that concludes it.
+    """
+    from_status = application.status
+    application.status = to_status
+    application.level = ""
+    application.save(update_fields=["status", "level", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"application.{to_status}",
+        obj=application,
+        application=application,
+        role=role,
+        level=level,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        data=data,
+    )
+
+
 def certificate_release(*, application: Application) -> None:
     """A rejected claim frees its certificate number."""
     CertificateClaim.objects.filter(application=application).update(active=False)

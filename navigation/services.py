@@ -37,7 +37,7 @@ from grants.models import (
 )
 from grants.notifications import notify
 from grants.selectors import has_role, is_member, reviewer_jurisdictions
-from grants.services import clean_text
+from grants.services import application_conclude, clean_text
 from navigation.draw import draw_experts
 from navigation.models import (
     INDUSTRIES,
@@ -814,18 +814,11 @@ def _close_unsuccessful(*, actor, project: NavigationProject, stage: str, commen
     app = Application.objects.select_for_update().get(pk=project.pk)
     project.stage = stage
     project.save(update_fields=["stage"])
-    from_status = app.status
-    app.status = Status.REJECTED
-    app.level = ""
-    app.save(update_fields=["status", "level", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="application.rejected",
-        obj=app,
+    application_conclude(
         application=app,
-        role=Role.REVIEWER,
-        from_status=from_status,
         to_status=Status.REJECTED,
+        actor=actor,
+        role=Role.REVIEWER,
         comment=comment,
         data={"stage": stage},
     )
@@ -971,23 +964,16 @@ def _award(*, actor, project: NavigationProject, config: NavigationConfig, now) 
     from finance.services import tranche_plan
 
     app = Application.objects.select_for_update().select_related("program").get(pk=project.pk)
-    from_status = app.status
-    app.status = Status.APPROVED
-    app.level = ""
-    app.save(update_fields=["status", "level", "updated_at"])
-    project.stage = Stage.AWARDED
-    project.save(update_fields=["stage"])
-    audit_record(
-        actor=actor,
-        action="application.approved",
-        obj=app,
+    application_conclude(
         application=app,
+        to_status=Status.APPROVED,
+        actor=actor,
         role=Role.REVIEWER,
         level=Level.REGION,
-        from_status=from_status,
-        to_status=Status.APPROVED,
         data={"award_amount": _money(app.award_amount), "notice": project.notice.number},
     )
+    project.stage = Stage.AWARDED
+    project.save(update_fields=["stage"])
     award = app.award_amount
     amounts = [
         (award * m["share"] / 100).quantize(CENT, rounding=ROUND_HALF_UP) for m in config.milestones

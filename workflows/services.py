@@ -360,27 +360,19 @@ def application_finish(*, process: ReviewProcess, outcome: str) -> None:
 
         if not award_commit(application=app, actor=actor):
             return  # waits in the programme's merit queue (择优) until budget is added
-    to_status = OUTCOME_STATUS[outcome]
-    from_status = app.status
-    app.status = to_status
-    app.level = ""
-    app.save(update_fields=["status", "level", "updated_at"])
-    if outcome == "rejected":
-        from grants.services import certificate_release
+    from grants.services import application_conclude, certificate_release
 
-        certificate_release(application=app)
-    audit_record(
-        actor=actor,
-        action=f"application.{outcome}",
-        obj=app,
+    application_conclude(
         application=app,
+        to_status=OUTCOME_STATUS[outcome],
+        actor=actor,
         role=Role.REVIEWER,
         level=last.get("level", ""),
-        from_status=from_status,
-        to_status=to_status,
         comment=last.get("comment", ""),
         data={"round": process.round},
     )
+    if outcome == "rejected":
+        certificate_release(application=app)
     applicants = [
         m.user
         for m in Membership.objects.filter(organization=app.organization).select_related("user")

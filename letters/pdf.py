@@ -7,8 +7,9 @@ CJK SC behind it (see ``letters.fonts``).
 
 Applicant-typed text ends up in this HTML (escaped by the template engine),
 so resources are fetched only through ``StaticOnlyFetcher``: the project's
-own static files and the cut fonts, by the ``fundflow:`` pseudo-scheme.
-``file://``, ``http(s)://``, ``data:`` and everything else are refused
+own static files and the cut fonts, by the ``fundflow:`` pseudo-scheme, and
+the QR code of a verification code (``fundflow:qr/<code>``, drawn here from
+our own verification URL, never from applicant text). ``file://``, ``http(s)://``, ``data:`` and everything else are refused
 without touching the disk or the network.
 """
 
@@ -26,6 +27,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from letters import fonts
+from letters.qr import QR_PREFIX, qr_png
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per step otherwise
 
@@ -48,6 +50,12 @@ class StaticOnlyFetcher(URLFetcher):
         super().__init__(allowed_protocols=(), allow_redirects=False, timeout=1)
 
     def fetch(self, url, headers=None):
+        if url.startswith(QR_PREFIX):
+            try:
+                png = qr_png(url[len(QR_PREFIX) :])
+            except ValueError as error:
+                raise RefusedResource(f"refused: {error}") from error
+            return URLFetcherResponse(url, png, {"Content-Type": "image/png"})
         path = resolve(url)
         mime = "font/otf" if path.suffix == ".otf" else mimetypes.guess_type(path.name)[0]
         return URLFetcherResponse(

@@ -21,7 +21,7 @@ def test_reissue_after_a_template_fix_makes_version_2_and_supersedes_version_1(
     template_publish(
         actor=admin,
         kind="certification",
-        body=old_template.body.replace("现决定给予奖励", "现决定给予专项奖励"),
+        body=old_template.body.replace("现决定给予你单位奖励资金", "现决定给予你单位专项奖励资金"),
         note="wording",
     )
 
@@ -33,8 +33,9 @@ def test_reissue_after_a_template_fix_makes_version_2_and_supersedes_version_1(
     v2 = Letter.objects.get(application_id=app_id, version=2)
     assert v1.status == "superseded" and v2.status == "issued"
     assert v2.number == v1.number and v2.code != v1.code and v2.batch == batch
-    assert "现决定给予专项奖励" in pdf_text(v2.pdf.read()).replace("\n", "").replace(" ", "")
-    assert "现决定给予专项奖励" not in pdf_text(v1.pdf.read()).replace("\n", "").replace(" ", "")
+    wording = "现决定给予你单位专项奖励资金"
+    assert wording in "".join(pdf_text(v2.pdf.read()).split())
+    assert wording not in "".join(pdf_text(v1.pdf.read()).split())
     assert LetterTemplate.objects.filter(kind="certification").count() == 2
     client = as_user("applicant")
     assert client.get(f"/letters/verify/{v1.code}").json()["valid"] is False

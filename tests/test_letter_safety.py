@@ -6,7 +6,7 @@ import pytest
 
 from grants.models import Organization
 from letters.models import Letter
-from letters.pdf import RefusedResource, Renderer, resolve
+from letters.pdf import RefusedResource, Renderer, StaticOnlyFetcher, resolve
 from letters.tasks import issue_letter
 from tests.letter_helpers import approve_all, pdf_text
 
@@ -29,6 +29,25 @@ from tests.letter_helpers import approve_all, pdf_text
 def test_the_fetcher_refuses_anything_but_our_static_assets(url):
     with pytest.raises(RefusedResource):
         resolve(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "fundflow:qr/../../etc/passwd",
+        "fundflow:qr/<script>x()</script>",
+        "fundflow:qr/",
+        "fundflow:qr/ab",
+    ],
+)
+def test_the_fetcher_draws_qr_codes_only_of_verification_codes(url):
+    with pytest.raises(RefusedResource):
+        StaticOnlyFetcher().fetch(url)
+
+
+def test_the_fetcher_draws_the_qr_code_of_a_verification_code():
+    response = StaticOnlyFetcher().fetch("fundflow:qr/4GihEYWZt8Ds7Qz0a4ymen34FkgUm-Zc")
+    assert response.headers["Content-Type"] == "image/png"
 
 
 def test_the_fetcher_serves_our_stylesheet():

@@ -69,3 +69,26 @@ def test_only_administrators_revoke(as_user, submitted_app, django_capture_on_co
     letter = Letter.objects.get(application_id=submitted_app["id"])
     with pytest.raises(Forbidden):
         letter_revoke(actor=User.objects.get(username="finance"), letter=letter, reason="x")
+
+
+def test_the_qr_code_printed_on_the_letter_is_the_letters_verification_url(
+    as_user, submitted_app, django_capture_on_commit_callbacks
+):
+    import io
+
+    import segno
+    from pypdf import PdfReader
+
+    from letters.qr import verify_url
+
+    approve_all(as_user, submitted_app["id"], django_capture_on_commit_callbacks)
+    letter = Letter.objects.get(application_id=submitted_app["id"])
+    images = PdfReader(io.BytesIO(letter.pdf.read())).pages[0].images
+    assert len(images) == 1
+    printed = images[0].image.convert("1")
+    expected = segno.make(verify_url(letter.code), error="m").matrix
+    assert printed.size == (len(expected[0]), len(expected))  # one pixel per module
+    modules = [
+        [printed.getpixel((x, y)) == 0 for x in range(printed.width)] for y in range(printed.height)
+    ]
+    assert modules == [[bool(m) for m in row] for row in expected]

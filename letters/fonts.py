@@ -8,6 +8,12 @@ letters_fonts``, run by ``scripts/setup.sh``, or on first use) under
 ``var/fonts/``. Characters outside it (rare name characters such as 堃, 䶮)
 fall through to the full Noto font, which stays behind it in the
 ``font-family`` stack, so no character is ever drawn as a box.
+
+The glyphs are then put in an order of use: ASCII and punctuation, GB 2312's
+level 1 (the 3,755 common characters), then level 2. WeasyPrint's subset keeps
+every glyph id below the highest one a letter uses (empty, but each costs its
+metrics and index entries), so a letter in common characters embeds about 4,500
+glyph slots instead of 7,600: 9 KB less per PDF and a faster subset.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ SOURCES = {
     ],
 }
 SC_NAME = "Noto Serif CJK SC"
-FORMAT_VERSION = 2  # bump when the repertoire changes: the file name changes, fonts are rebuilt
+FORMAT_VERSION = 3  # bump when the repertoire changes: the file name changes, fonts are rebuilt
 
 
 def font_dir() -> Path:
@@ -44,20 +50,73 @@ def font_path(weight: int) -> Path:
     return font_dir() / f"fundflow-serif-{weight}-v{FORMAT_VERSION}.otf"
 
 
+def gb2312_row_chars(first_row: int, last_row: int) -> list[int]:
+    """The characters of GB 2312 rows ``first_row``..``last_row`` (0xA1-0xF7), in code order."""
+    chars = []
+    for hi in range(first_row, last_row + 1):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.append(ord(bytes((hi, lo)).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return chars
+
+
 def repertoire() -> set[int]:
     """GB 2312 (every valid two-byte code), printable ASCII, CJK and full-width punctuation."""
     chars: set[int] = set(range(0x20, 0x7F))
-    for hi in range(0xA1, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(ord(bytes((hi, lo)).decode("gb2312")))
-            except UnicodeDecodeError:
-                continue
+    chars.update(gb2312_row_chars(0xA1, 0xF7))
     chars.update(range(0x3000, 0x3040))  # CJK symbols and punctuation: 〔〕《》、。
     chars.update(range(0xFF01, 0xFF5F))  # full-width forms: （），：；
     chars.update(range(0x2010, 0x2030))  # dashes, quotes, ‰
     chars.update((0x00A5, 0x00B7, 0x00D7, 0x2116, 0x2460, 0x2461, 0x2462, 0x25CB, 0x25A1))
     return chars
+
+
+def order_of_use(codepoints: set[int]) -> list[int]:
+    """ASCII, then every other non-Han character, then GB 2312 level 1, level 2, and the rest."""
+    han = range(0x4E00, 0xA000)
+    ascii_ = [c for c in range(0x20, 0x7F) if c in codepoints]
+    symbols = sorted(c for c in codepoints if c not in han and not 0x20 <= c < 0x7F)
+    levels = gb2312_row_chars(0xB0, 0xD7) + gb2312_row_chars(0xD8, 0xF7)
+    listed = set(ascii_) | set(symbols) | set(levels)
+    return ascii_ + symbols + levels + sorted(c for c in codepoints if c not in listed)
+
+
+def reorder_glyphs(font, codepoints: list[int]) -> None:
+    """Renumber a CID-keyed CFF font's glyphs: ``.notdef``, then the glyphs of ``codepoints`` in order.
+
+    The same permutation fontTools' subsetter applies when it drops glyphs: CharStrings
+    index, charset and FDSelect (which private dict each glyph uses); metrics and cmap are
+    keyed by glyph name and follow.
+    """
+    cmap = font.getBestCmap()
+    old = font.getGlyphOrder()
+    order, seen = [old[0]], {old[0]}
+    for name in [cmap[c] for c in codepoints if c in cmap] + old:
+        if name not in seen:
+            order.append(name)
+            seen.add(name)
+    for tag in ("hmtx", "cmap", "OS/2", "hhea", "maxp", "post", "head", "name"):
+        font[tag]  # loaded under the old order, before it changes
+    cff = font["CFF "].cff
+    top = cff[cff.fontNames[0]]
+    charstrings = top.CharStrings
+    for name in top.charset:
+        charstrings.getItemAndSelector(name)  # decompile every charstring from the old index
+    position = {name: i for i, name in enumerate(top.charset)}
+    indices = [position[name] for name in order]
+    index = charstrings.charStringsIndex
+    index.items = [index.items[i] for i in indices]
+    for stale in ("file", "offsets"):
+        if hasattr(index, stale):
+            delattr(index, stale)
+    charstrings.charStrings = {name: i for i, name in enumerate(order)}
+    if hasattr(top, "FDSelect"):
+        top.FDSelect.format = None
+        top.FDSelect.gidArray = [top.FDSelect.gidArray[i] for i in indices]
+    top.charset = order
+    font.setGlyphOrder(order)
 
 
 def _source(weight: int) -> Path | None:
@@ -100,8 +159,10 @@ def build_font(weight: int) -> Path | None:
     options.desubroutinize = False
     font = subset.load_font(str(source), options)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=repertoire())
+    codepoints = repertoire()
+    subsetter.populate(unicodes=codepoints)
     subsetter.subset(font)
+    reorder_glyphs(font, order_of_use(codepoints))
     name = font["name"]
     for record in list(name.names):  # our own family name: never confused with the full face
         if record.nameID in (1, 16):
@@ -118,6 +179,9 @@ def build_font(weight: int) -> Path | None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    for stale in target.parent.glob(f"fundflow-serif-{weight}-v*.otf"):
+        if stale != target:
+            stale.unlink(missing_ok=True)  # an older format: no process renders with it any more
     return target
 
 

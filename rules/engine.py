@@ -55,12 +55,33 @@ def lookup(data: dict, path: str) -> Any:
     return value
 
 
+# Fact paths whose values are codes: a reason prints their label in its own language.
+CODED = {"organization.kind", "program.allowed_org_kinds"}
+
+
+def label(code: Any, lang: str) -> str:
+    from django.utils import translation
+
+    from grants.models import OrganizationKind
+
+    try:
+        choice = OrganizationKind(code)
+    except ValueError:
+        return str(code)
+    with translation.override("zh-hans" if lang == "zh" else "en"):
+        return str(choice.label)
+
+
 def render(template: str, data: dict, lang: str = "zh") -> str:
     def one(match) -> str:
         path = match.group(1)
         value = lookup(data, path)
         if path.endswith("_fen"):
             return yuan(value)
+        if path in CODED and value is not None:
+            value = (
+                [label(v, lang) for v in value] if isinstance(value, list) else label(value, lang)
+            )
         if value is None:
             return "—"
         if isinstance(value, bool):

@@ -57,3 +57,11 @@ def test_unmatched_facts_ask_for_manual_review_never_a_silent_fail(demo):
     verdict = next(v for v in outcome.verdicts if v.rule == "district_in_city")
     assert (verdict.passed, verdict.severity) == (None, "manual")
     assert "人工审核" in verdict.reason_zh and "manual review" in verdict.reason_en
+
+
+def test_reasons_print_organisation_kinds_by_name_not_code(demo):
+    outcome = evaluate(cert_rule_set(), facts(100_000))
+    verdict = next(v for v in outcome.verdicts if v.rule == "organization_kind")
+    assert "enterprise" not in verdict.reason_zh and "research_institute" not in verdict.reason_zh
+    assert verdict.reason_zh.startswith("单位类型 企业 属于本项目支持范围（企业、")
+    assert verdict.reason_en.startswith("Organisation kind Enterprise is eligible (Enterprise, ")

@@ -1,4 +1,8 @@
-"""API v1: the letter of an application (download) and public verification by code."""
+"""API v1: the letter of an application (download) and public verification by code.
+
+The acceptance certificate of a navigation project downloads from
+``GET /navigation/projects/{id}/certificate`` (``navigation.api``), through ``letter_pdf``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import datetime as dt
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from grants.api import Problem
 from grants.errors import NotFound
@@ -19,6 +23,8 @@ router = Router(tags=["letters"])
 
 class VerifyOut(Schema):
     valid: bool
+    kind: str = Field(description="award, refusal or acceptance (验收证书)")
+    kind_label: str = Field(description="what the document is, in the caller's language")
     number: str
     organization: str
     program: str
@@ -37,14 +43,19 @@ class VerifyOut(Schema):
 )
 def letter_download(request, application_id: int):
     app = get_visible_or_404(applications_visible_to(request.user), application_id)
-    letter = services.letter_current(app)
+    letter = services.letter_current(app)  # the award letter or refusal notice, never a certificate
     if letter is None:
         raise NotFound(_("No letter has been issued for this application yet."))
+    return letter_pdf(letter, f"{app.number}-letter-v{letter.version}.pdf")
+
+
+def letter_pdf(letter, filename: str) -> FileResponse:
+    """An issued letter's stored PDF, inline, with its SHA-256 in ``X-Content-SHA256``."""
     response = FileResponse(
         letter.pdf.open("rb"),
         content_type="application/pdf",
         as_attachment=False,
-        filename=f"{app.number}-letter-v{letter.version}.pdf",
+        filename=filename,
     )
     response["X-Content-SHA256"] = letter.sha256
     return response

@@ -1,7 +1,11 @@
-"""Award letters and refusal notices: versioned templates, issued letters, batch re-issues.
+"""Award letters, refusal notices and acceptance certificates: versioned templates, issued
+letters, batch re-issues.
 
-A letter is issued once per (application, version): the unique constraint
-makes the Celery task idempotent. Its number (乌知运〔2026〕CS-0001号) comes
+A letter is issued once per (application, kind, version): the unique constraint
+makes the Celery task idempotent. An application has at most one chain of
+versions per kind: its decision letter (award or refusal) and, for a navigation
+project, its acceptance certificate (验收证书); each chain is re-issued and
+superseded on its own. Its number (乌知运〔2026〕CS-0001号) comes
 from a gap-free, row-locked counter per number prefix and programme year; its
 verification code is 192 random bits. The stored PDF and its SHA-256 never
 change; a correction is a new version, and the older one is superseded.
@@ -23,6 +27,7 @@ class TemplateKind(models.TextChoices):
     VOUCHER = "voucher", _("Service voucher award letter")
     NAVIGATION = "navigation", _("Patent navigation award letter")
     REFUSAL = "refusal", _("Refusal notice")
+    ACCEPTANCE = "acceptance", _("Patent navigation acceptance certificate")
 
 
 class LetterTemplate(models.Model):
@@ -63,6 +68,11 @@ class LetterTemplate(models.Model):
 class LetterKind(models.TextChoices):
     AWARD = "award", _("Award letter")
     REFUSAL = "refusal", _("Refusal notice")
+    ACCEPTANCE = "acceptance", _("Acceptance certificate")
+
+
+# The letter that answers an application (GET /applications/{id}/letter): never a certificate.
+DECISION_KINDS = (LetterKind.AWARD, LetterKind.REFUSAL)
 
 
 class LetterStatus(models.TextChoices):
@@ -156,8 +166,10 @@ class Letter(models.Model):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
         constraints = [
-            # one letter per award version: what makes the issuing task idempotent
-            models.UniqueConstraint(fields=["application", "version"], name="letter_per_version"),
+            # one letter per kind and version: what makes the issuing task idempotent
+            models.UniqueConstraint(
+                fields=["application", "kind", "version"], name="letter_per_kind_version"
+            ),
             # a number names one document; its re-issues keep the number with a new version
             models.UniqueConstraint(fields=["number", "version"], name="letter_number_version"),
             models.CheckConstraint(

@@ -3,7 +3,7 @@
 Issuing is three steps so that no lock is held while WeasyPrint renders:
 
 1. ``letter_reserve`` (one transaction): lock the application, return the
-   letter of this (application, version) if it exists, else guard the state,
+   letter of this (application, kind, version) if it exists, else guard the state,
    take the next number of the gap-free counter and insert the ``pending``
    letter with its audit row. The number and the row commit together, so a
    rollback leaves no gap, and the unique constraint makes a second reserve
@@ -13,8 +13,13 @@ Issuing is three steps so that no lock is held while WeasyPrint renders:
    the same letter.
 3. ``letter_store`` (one transaction): write the file, then lock the letter;
    if still ``pending`` record the SHA-256, mark it issued, supersede older
-   versions and move the application ``approved → awarded``; else (another
-   worker won) drop the file.
+   versions of the same kind and, for an award letter, move the application
+   ``approved → awarded``; else (another worker won) drop the file.
+
+Kinds: the decision letter of an application (``award`` or ``refusal``) and the
+acceptance certificate (``acceptance``, 验收证书) of a navigation project whose
+last milestone was accepted. Each kind is its own chain of versions with its own
+number series; the certificate never changes the application's status.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from grants.models import Application, Jurisdiction, Level, Program, ProgramKind
 from grants.selectors import has_role
 from grants.services import next_in_sequence
 from letters.models import (
+    DECISION_KINDS,
     Letter,
     LetterKind,
     LetterStatus,
@@ -66,6 +72,8 @@ LEVEL_LABELS = {"district": "区（县）级", "city": "市级", "region": "自�
 def template_kind_for(*, program: Program, kind: str) -> str:
     if kind == LetterKind.REFUSAL:
         return TemplateKind.REFUSAL
+    if kind == LetterKind.ACCEPTANCE:
+        return TemplateKind.ACCEPTANCE
     by_program = {
         ProgramKind.CERTIFICATION: TemplateKind.CERTIFICATION,
         ProgramKind.VOUCHER: TemplateKind.VOUCHER,
@@ -135,9 +143,14 @@ def _compiled_template(template: LetterTemplate):
 # ---------------------------------------------------------------- numbering
 
 
+# A letter number's series letter after the programme prefix: 乌知运〔2026〕PN-Y0001号 is the
+# first acceptance certificate (验收) of the PN programme of 2026, CS-R0001 the first refusal.
+NUMBER_SERIES = {LetterKind.AWARD: "", LetterKind.REFUSAL: "R", LetterKind.ACCEPTANCE: "Y"}
+
+
 def number_format(*, program: Program, kind: str, serial: int) -> str:
     prefix = settings.FUNDFLOW_LETTER_PREFIX
-    series = "R" if kind == LetterKind.REFUSAL else ""
+    series = NUMBER_SERIES[kind]
     return f"{prefix}〔{program.year}〕{program.number_prefix}-{series}{serial:04d}号"
 
 
@@ -150,32 +163,50 @@ def letter_number_next(*, program: Program, kind: str) -> str:
 # ---------------------------------------------------------------- issuing
 
 
+def _navigation_accepted(app: Application) -> bool:
+    from navigation.models import NavigationProject, Stage
+
+    return NavigationProject.objects.filter(pk=app.pk, stage=Stage.ACCEPTED).exists()
+
+
+def _may_issue(app: Application, kind: str) -> bool:
+    """The state guard: which application states a letter of this kind may be issued in."""
+    if kind == LetterKind.AWARD:
+        return app.status in (Status.APPROVED, Status.AWARDED, Status.PAID)
+    if kind == LetterKind.REFUSAL:
+        return app.status == Status.REJECTED
+    if kind == LetterKind.ACCEPTANCE:  # a navigation project whose last milestone was accepted
+        return (
+            app.program.kind == ProgramKind.NAVIGATION
+            and app.status in (Status.APPROVED, Status.AWARDED, Status.PAID)
+            and _navigation_accepted(app)
+        )
+    return False
+
+
 def letter_reserve(
     *, application_id: int, kind: str, version: int = 1, batch_id: int | None = None
 ) -> Letter:
-    """Step 1: the (application, version) letter, numbered and ``pending`` (or as it already is)."""
+    """Step 1: the (application, kind, version) letter, numbered and ``pending`` (or as it is)."""
     with transaction.atomic():
         app = (
             Application.objects.select_for_update()
             .select_related("program", "organization")
             .get(pk=application_id)
         )
-        existing = Letter.objects.filter(application=app, version=version).first()
+        existing = Letter.objects.filter(application=app, kind=kind, version=version).first()
         if existing is not None:
             return existing
-        wanted = (
-            (Status.APPROVED, Status.AWARDED, Status.PAID)
-            if kind == LetterKind.AWARD
-            else (Status.REJECTED,)
-        )
-        if kind not in LetterKind.values or app.status not in wanted:
+        if not _may_issue(app, kind):
             raise Conflict(
                 _("The application is %(s)s; no %(k)s can be issued.")
                 % {"s": app.get_status_display(), "k": kind}
             )
         if version > 1:
-            previous = Letter.objects.filter(application=app, version=version - 1).first()
-            if previous is None or previous.kind != kind:
+            previous = Letter.objects.filter(
+                application=app, kind=kind, version=version - 1
+            ).first()
+            if previous is None:
                 raise Conflict(_("Version %(v)d has no previous version.") % {"v": version})
             number = previous.number
         else:
@@ -191,7 +222,8 @@ def letter_reserve(
             organization_name=app.organization.name,
             organization_uscc=app.organization.uscc,
             program_name=app.program.name,
-            amount=app.award_amount if kind == LetterKind.AWARD else None,
+            # the certificate states the project's total award, like the award letter
+            amount=app.award_amount if kind != LetterKind.REFUSAL else None,
             batch_id=batch_id,
         )
         audit_record(
@@ -294,7 +326,8 @@ def letter_render(letter: Letter) -> bytes:
 
 
 def letter_store(*, letter_id: int, pdf: bytes, render_ms: int | None = None) -> Letter:
-    """Step 3: store the PDF with its SHA-256; issued, older versions superseded, application awarded."""
+    """Step 3: store the PDF with its SHA-256; issued, older versions of its kind superseded,
+    and for an award letter the application awarded."""
     digest = hashlib.sha256(pdf).hexdigest()
     name = default_storage.save(letter_path(None, f"{uuid.uuid4().hex}.pdf"), ContentFile(pdf))
     stored = False
@@ -313,7 +346,10 @@ def letter_store(*, letter_id: int, pdf: bytes, render_ms: int | None = None) ->
             letter.save()
             superseded = list(
                 Letter.objects.filter(
-                    application=app, version__lt=letter.version, status=LetterStatus.ISSUED
+                    application=app,
+                    kind=letter.kind,
+                    version__lt=letter.version,
+                    status=LetterStatus.ISSUED,
                 ).values_list("pk", flat=True)
             )
             Letter.objects.filter(pk__in=superseded).update(status=LetterStatus.SUPERSEDED)
@@ -348,7 +384,7 @@ def letter_store(*, letter_id: int, pdf: bytes, render_ms: int | None = None) ->
 def letter_issue(
     *, application_id: int, kind: str, version: int = 1, batch_id: int | None = None
 ) -> Letter:
-    """Issue (or find) the letter of this application and version. Safe to run any number of times."""
+    """Issue (or find) the letter of this application, kind and version. Safe to run again."""
     letter = letter_reserve(
         application_id=application_id, kind=kind, version=version, batch_id=batch_id
     )
@@ -365,7 +401,7 @@ def letter_issue(
 
 
 def letter_enqueue(*, application: Application, kind: str) -> None:
-    """After the current transaction commits, a worker issues version 1 of the letter."""
+    """After the current transaction commits, a worker issues version 1 of the letter of this kind."""
     from letters.tasks import issue_letter
 
     transaction.on_commit(lambda: issue_letter.delay(application.pk, kind, 1))
@@ -409,7 +445,10 @@ def letter_revoke(*, actor, letter: Letter, reason: str) -> Letter:
 def letters_reissue(
     *, actor, reason: str, program: Program | None = None, kind: str = ""
 ) -> ReissueBatch:
-    """Re-issue every current letter (of a programme, of a kind) as a new version, by the workers."""
+    """Re-issue every current letter (of a programme, of a kind) as a new version, by the workers.
+
+    Each letter continues its own kind's chain: an application's award letter and its
+    acceptance certificate are re-issued (and superseded) independently."""
     from letters.tasks import issue_letter
 
     reason = (reason or "").strip()
@@ -449,13 +488,26 @@ def letters_reissue(
 # ---------------------------------------------------------------- reading
 
 
-def letter_current(application: Application) -> Letter | None:
-    """The valid letter of an application (newest issued version), or None."""
+def letter_current(
+    application: Application, *, kinds: tuple[str, ...] = DECISION_KINDS
+) -> Letter | None:
+    """The valid letter of these kinds (newest issued version), or None.
+
+    By default the application's decision letter (award letter or refusal notice),
+    never its acceptance certificate: ``kinds=(LetterKind.ACCEPTANCE,)`` asks for that.
+    """
     return (
-        Letter.objects.filter(application=application, status=LetterStatus.ISSUED)
-        .order_by("-version")
+        Letter.objects.filter(application=application, kind__in=kinds, status=LetterStatus.ISSUED)
+        .order_by("-version", "-id")
         .first()
     )
+
+
+def acceptance_certificate(application: Application) -> Letter | None:
+    """The acceptance certificate in force of a navigation project, or None (for the buttons)."""
+    if application.program.kind != ProgramKind.NAVIGATION:
+        return None
+    return letter_current(application, kinds=(LetterKind.ACCEPTANCE,))
 
 
 def letter_by_code(code: str) -> Letter:
@@ -475,6 +527,8 @@ def letter_by_code(code: str) -> Letter:
 def verification_dict(letter: Letter) -> dict[str, Any]:
     return {
         "valid": letter.is_valid,
+        "kind": letter.kind,
+        "kind_label": str(letter.get_kind_display()),  # in the caller's language
         "number": letter.number,
         "organization": letter.organization_name,
         "program": letter.program_name,

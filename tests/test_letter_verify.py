@@ -18,6 +18,8 @@ def test_verify_api_and_page_show_a_genuine_letter_without_login(
     body = anonymous.get(f"/api/v1/letters/verify/{letter.code}").json()
     assert set(body) == {
         "valid",
+        "kind",
+        "kind_label",
         "number",
         "organization",
         "program",
@@ -26,6 +28,7 @@ def test_verify_api_and_page_show_a_genuine_letter_without_login(
         "sha256",
     }
     assert body["valid"] is True
+    assert body["kind"] == "award"
     assert body["number"] == letter.number
     assert body["organization"] == "乌鲁木齐天山新材料科技有限公司"
     assert body["program"] == "知识产权管理规范贯标认证奖励"

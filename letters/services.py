@@ -285,9 +285,10 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         TemplateKind.VOUCHER: "服务券兑付通知书",
         TemplateKind.NAVIGATION: "项目立项支持通知书",
         TemplateKind.REFUSAL: "不予支持通知书",
+        TemplateKind.ACCEPTANCE: "专利导航项目验收证书",
     }[letter.template.kind]
     url = verify_url(letter.code)
-    return {
+    context = {
         "authority": settings.FUNDFLOW_LETTER_AUTHORITY,
         "title": title,
         "number": letter.number,
@@ -311,6 +312,69 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         # inline SVG for template versions saved before qr_src; a callable, so drawn only if used
         "qr_svg": lambda: mark_safe(qr_svg(url)),
         "level_labels": dict(Level.choices),
+    }
+    if letter.kind == LetterKind.ACCEPTANCE:
+        context["project"] = acceptance_facts(letter)
+    return context
+
+
+def _project_title(industry: str) -> str:
+    return f"{industry}{'' if industry.endswith('产业') else '产业'}专利导航项目"
+
+
+def acceptance_facts(letter: Letter) -> dict[str, Any]:
+    """What an acceptance certificate states besides the letter's own facts: the partner
+    agencies, industry, contract, each milestone with its acceptance date and tranche, and the
+    money paid. Payments count up to the numbering time, so a retried render says the same."""
+    from finance.models import LedgerEntry
+    from navigation.models import NavigationProject
+
+    project = (
+        NavigationProject.objects.filter(pk=letter.application_id)
+        .select_related("contract")
+        .prefetch_related("partners__organization")
+        .first()
+    )
+    if project is None:
+        return {}
+    contract = getattr(project, "contract", None)
+    milestones = (
+        list(contract.milestones.select_related("tranche").order_by("position")) if contract else []
+    )
+    paid_ids = set(
+        LedgerEntry.objects.filter(
+            kind=LedgerEntry.Kind.PAY,
+            tranche_id__in=[m.tranche_id for m in milestones],
+            created_at__lte=letter.created_at,
+        ).values_list("tranche_id", flat=True)
+    )
+    paid = sum((m.tranche.amount for m in milestones if m.tranche_id in paid_ids), Decimal("0.00"))
+    return {
+        "title": _project_title(project.industry),
+        "industry": project.industry,
+        "partners": [
+            {"name": p.organization.name, "uscc": p.organization.uscc}
+            for p in project.partners.all()
+        ],
+        "contract_number": contract.number if contract else "",
+        "milestones": [
+            {
+                "position": m.position,
+                "label": m.label,
+                "due_on": m.due_on.strftime("%Y-%m-%d"),
+                "accepted_on": timezone.localtime(m.accepted_at).strftime("%Y-%m-%d")
+                if m.accepted_at
+                else "",
+                "amount_figures": f"{m.tranche.amount:,.2f}",
+                "paid": m.tranche_id in paid_ids,
+            }
+            for m in milestones
+        ],
+        "accepted_date": chinese_date(project.accepted_at) if project.accepted_at else "",
+        "tranche_count": len(milestones),
+        "paid_count": len(paid_ids),
+        "paid_figures": f"{paid:,.2f}",
+        "paid_capitals": amount_in_capitals(paid),
     }
 
 

@@ -126,11 +126,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _issue_letter(kind: str, project: NavigationProject, *, actor=None) -> None:
-    """The one call point for navigation letters: ``award`` (at sign-off) and ``acceptance_certificate``.
+    """The one call point for navigation letters: ``award`` (at sign-off) and ``acceptance_certificate``
+    (the last milestone accepted).
 
-    The award letter goes through the letters app like every programme's (numbered,
-    rendered by a worker after commit). The acceptance certificate is recorded as due.
+    Both go through the letters app like every programme's letter: numbered and rendered by a
+    worker after commit, version 1 once (the task is idempotent). The certificate is its own
+    kind (``acceptance``, 验收证书), its own number series, and leaves the status as it is.
     """
+    from letters.models import LetterKind
+    from letters.services import letter_enqueue
+
+    letter_kind = {"award": LetterKind.AWARD, "acceptance_certificate": LetterKind.ACCEPTANCE}[kind]
     audit_record(
         actor=actor,
         action="navigation.letter_due",
@@ -139,10 +145,7 @@ def _issue_letter(kind: str, project: NavigationProject, *, actor=None) -> None:
         role="system",
         data={"kind": kind},
     )
-    if kind == "award":
-        from letters.services import letter_enqueue
-
-        letter_enqueue(application=project.application, kind="award")
+    letter_enqueue(application=project.application, kind=letter_kind)
 
 
 def _lock_project(project: NavigationProject) -> NavigationProject:

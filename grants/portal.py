@@ -52,6 +52,12 @@ TIMELINE_LABELS = {
     "application.paid": gettext_lazy("Paid"),
     "letter.issue": gettext_lazy("Award letter issued"),
 }
+# "letter.issue" by the kind of letter (the audit row's data says which)
+LETTER_ISSUED_LABELS = {
+    "award": gettext_lazy("Award letter issued"),
+    "refusal": gettext_lazy("Refusal notice issued"),
+    "acceptance": gettext_lazy("Acceptance certificate issued"),
+}
 DECISION_WORDS = {
     "approve": gettext_lazy("approved"),
     "return": gettext_lazy("returned for changes"),
@@ -298,6 +304,8 @@ def _timeline(app: Application) -> list[dict[str, Any]]:
     rows = []
     for e in app.audit_entries.order_by("id"):
         label = TIMELINE_LABELS.get(e.action, e.action)
+        if e.action == "letter.issue":
+            label = LETTER_ISSUED_LABELS.get((e.data or {}).get("kind"), label)
         decision = (e.data or {}).get("decision") if e.action == "review.decision" else None
         rows.append(
             {
@@ -360,6 +368,7 @@ def application_page(request, pk: int):
             return redirect("portal-application", pk=app.pk)
     context = _claim_context(program, app=app, values=values, lines=lines, errors=errors)
     from grants.api import application_dict
+    from letters.services import acceptance_certificate
 
     data = application_dict(app)
     attachment_labels = {k.code: k.display_label for k in program.attachment_kinds.all()}
@@ -376,6 +385,7 @@ def application_page(request, pk: int):
         return_comment=_return_comment(app) if app.status == Status.RETURNED else "",
         preview=_checks_preview(request, app) if app.is_editable else None,
         letter_available=app.status in LETTER_STATUSES,
+        certificate=acceptance_certificate(app),
     )
     return render(request, "portal/application.html", context)
 

@@ -50,9 +50,12 @@ def application_detail(request, pk: int):
     if app is None:
         raise Http404(_("No such application, or it is not visible to you."))
     from grants.api import application_dict
+    from letters.services import acceptance_certificate
 
     return render(
-        request, "grants/application_detail.html", {"app": app, "data": application_dict(app)}
+        request,
+        "grants/application_detail.html",
+        {"app": app, "data": application_dict(app), "certificate": acceptance_certificate(app)},
     )
 
 

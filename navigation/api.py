@@ -547,6 +547,26 @@ def partner_confirm(request, project_id: int, organization_id: int):
     return project_dict(_projects().get(pk=project_id))
 
 
+@router.get(
+    "/projects/{project_id}/certificate",
+    response={200: None, **ERRORS},
+    summary="The acceptance certificate (验收证书) as application/pdf; 404 until issued",
+    openapi_extra={
+        "responses": {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
+    },
+)
+def certificate_download(request, project_id: int):
+    from letters.api import letter_pdf
+    from letters.models import LetterKind
+    from letters.services import letter_current
+
+    project = _visible_project(request, project_id)  # who sees the application, like its letter
+    letter = letter_current(project.application, kinds=(LetterKind.ACCEPTANCE,))
+    if letter is None:
+        raise NotFound(_("No acceptance certificate has been issued for this project yet."))
+    return letter_pdf(letter, f"{project.application.number}-acceptance-v{letter.version}.pdf")
+
+
 # ---------------------------------------------------------------- experts
 
 

@@ -1,6 +1,13 @@
-"""Helpers for navigation tests: joint applications through eligibility, experts scoring."""
+"""Helpers for navigation tests: joint applications through eligibility, experts scoring,
+selection and sign-off, milestones and tranches."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import time_machine
 
 from tests.conftest import PDF, Api, login, register_org
 from tests.review_helpers import decide
@@ -97,3 +104,68 @@ def score_all(project_id: int, scores: list[str], criteria: list[str]) -> None:
             {"scores": {c: score for c in criteria}, "comment": "方案可行，产业基础较好。"},
         )
         assert r.status_code == 200, r.content
+
+
+def scored_projects(applicant: Api, scores: tuple[list[str], ...]) -> list[dict]:
+    """One scored project per entry of ``scores`` (each expert's score for every criterion),
+    each with its own lead alliance and admitted partner agency, in the lead's district 天山区."""
+    from navigation.models import NavigationConfig
+
+    criteria = [
+        c["code"] for c in NavigationConfig.objects.get(program__code="navigation").criteria
+    ]
+    projects = []
+    for i, project_scores in enumerate(scores):
+        lead = register_org(applicant, serial=821 + i, name=f"产业联盟{i}", kind="alliance")
+        agency = register_agency(applicant, 921 + i, f"服务机构{i}")
+        project = create_project(applicant, lead=lead, partners=[agency])
+        confirm_partners(applicant, project)
+        assert applicant.post(f"/applications/{project['id']}/submit").status_code == 200
+        through_eligibility(project["id"])
+        assert (
+            login("admin").post(f"/navigation/projects/{project['id']}/draws", {}).status_code
+            == 201
+        )
+        score_all(project["id"], project_scores, criteria)
+        projects.append(project)
+    return projects
+
+
+@contextmanager
+def signed_off(project_ids: list[int], capture) -> Iterator[dict]:
+    """The city selects the projects; the clock moves past the notice period and the region
+    signs off (the award letters issued, eager). Inside the block the clock keeps running there."""
+    r = login("reviewer-city").post(
+        "/navigation/programs/navigation/selection",
+        {"selected": [{"application": pk} for pk in project_ids]},
+    )
+    assert r.status_code == 201, r.content
+    notice = r.json()
+    ends_at = dt.datetime.fromisoformat(notice["ends_at"])
+    with time_machine.travel(ends_at + dt.timedelta(hours=1), tick=True):
+        with capture(execute=True):
+            r = login("reviewer-region").post(f"/navigation/notices/{notice['id']}/sign-off")
+        assert r.status_code == 200, r.content
+        yield r.json()
+
+
+def accept_milestone(applicant: Api, milestone: dict, capture, report: str = "阶段报告") -> dict:
+    """The applicant reports, the city (the milestone chain) accepts; after-commit work runs."""
+    r = applicant.post(f"/navigation/milestones/{milestone['id']}/submit", {"report": report})
+    assert r.status_code == 200, r.content
+    with capture(execute=True):
+        r = login("reviewer-city").post(
+            f"/navigation/milestones/{milestone['id']}/decisions", {"decision": "approve"}
+        )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "accepted"
+    return r.json()
+
+
+def pay_tranche(finance: Api, tranche_id: int, reference: str) -> None:
+    r = finance.post("/disbursements", {"tranches": [tranche_id]})
+    assert r.status_code == 201, r.content
+    batch = r.json()
+    assert batch["items"][0]["tranche"] == tranche_id
+    r = finance.post(f"/disbursements/{batch['id']}/paid", {"reference": reference})
+    assert r.status_code == 200, r.content

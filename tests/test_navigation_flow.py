@@ -21,19 +21,11 @@ from tests.navigation_helpers import (
     SCORES,
     confirm_partners,
     create_project,
+    pay_tranche,
     register_agency,
     score_all,
     through_eligibility,
 )
-
-
-def _pay_tranche(finance, tranche_id: int, reference: str) -> None:
-    r = finance.post("/disbursements", {"tranches": [tranche_id]})
-    assert r.status_code == 201, r.content
-    batch = r.json()
-    assert batch["items"][0]["tranche"] == tranche_id
-    r = finance.post(f"/disbursements/{batch['id']}/paid", {"reference": reference})
-    assert r.status_code == 200, r.content
 
 
 def test_three_navigation_projects_from_application_to_last_tranche(applicant, demo):
@@ -199,7 +191,7 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
             )
             assert r.status_code == 200, r.content
             assert r.json()["status"] == "accepted" and r.json()["tranche_status"] == "committed"
-            _pay_tranche(finance, milestone["tranche"], f"BANK-NAV-{i}")
+            pay_tranche(finance, milestone["tranche"], f"BANK-NAV-{i}")
 
         project = applicant.get(f"/navigation/projects/{app_id}").json()
         assert (project["status"], project["stage"]) == ("paid", "accepted")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grants.errors import DomainError
 from grants.models import Program
+from letters.models import LetterKind
 from letters.services import letters_reissue
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reason", required=True)
         parser.add_argument("--program", default="", help="programme code, e.g. cert-subsidy")
-        parser.add_argument("--kind", default="", choices=["", "award", "refusal"])
+        parser.add_argument("--kind", default="", choices=["", *LetterKind.values])
         parser.add_argument("--as", dest="username", default="admin", help="acting administrator")
         parser.add_argument("--no-wait", action="store_true", help="enqueue and return")
         parser.add_argument("--timeout", type=float, default=3600)

@@ -97,3 +97,26 @@ def score_all(project_id: int, scores: list[str], criteria: list[str]) -> None:
             {"scores": {c: score for c in criteria}, "comment": "方案可行，产业基础较好。"},
         )
         assert r.status_code == 200, r.content
+
+
+def scored_projects(applicant: Api, scores=(["90"] * 5, ["70"] * 5)) -> list[dict]:
+    """Projects through eligibility, a draw and every expert's scores: the first ranks higher.
+    Each lead (an alliance) and partner agency is registered by ``applicant``."""
+    from navigation.models import NavigationConfig
+
+    criteria = [
+        c["code"] for c in NavigationConfig.objects.get(program__code="navigation").criteria
+    ]
+    projects = []
+    for i, per_expert in enumerate(scores):
+        lead = register_org(applicant, serial=821 + i, name=f"产业联盟{i}", kind="alliance")
+        agency = register_agency(applicant, 921 + i, f"服务机构{i}")
+        project = create_project(applicant, lead=lead, partners=[agency])
+        confirm_partners(applicant, project)
+        assert applicant.post(f"/applications/{project['id']}/submit").status_code == 200
+        through_eligibility(project["id"])
+        r = login("admin").post(f"/navigation/projects/{project['id']}/draws", {})
+        assert r.status_code == 201, r.content
+        score_all(project["id"], per_expert, criteria)
+        projects.append(project)
+    return projects

@@ -4,44 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.test import Client
 
 from grants.notifications import Notification
-from navigation.models import Milestone, NavigationConfig
+from navigation.models import Milestone
 from navigation.services import milestones_overdue
-from tests.conftest import login, register_org
-from tests.navigation_helpers import (
-    confirm_partners,
-    create_project,
-    register_agency,
-    score_all,
-    through_eligibility,
-)
-
-
-@pytest.fixture
-def scored(applicant):
-    """Two scored projects: the first ranks higher."""
-    criteria = [
-        c["code"] for c in NavigationConfig.objects.get(program__code="navigation").criteria
-    ]
-    projects = []
-    for i, scores in enumerate((["90"] * 5, ["70"] * 5)):
-        lead = register_org(applicant, serial=821 + i, name=f"产业联盟{i}", kind="alliance")
-        agency = register_agency(applicant, 921 + i, f"服务机构{i}")
-        project = create_project(applicant, lead=lead, partners=[agency])
-        confirm_partners(applicant, project)
-        assert applicant.post(f"/applications/{project['id']}/submit").status_code == 200
-        through_eligibility(project["id"])
-        assert (
-            login("admin").post(f"/navigation/projects/{project['id']}/draws", {}).status_code
-            == 201
-        )
-        score_all(project["id"], scores, criteria)
-        projects.append(project)
-    return projects
+from tests.conftest import login
 
 
 def test_selecting_against_the_ranking_needs_a_comment_and_the_rest_is_not_selected(scored):

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "workflows.context_processors.nav_counts",
                 "finance.context_processors.nav_finance",
                 "indicators.context_processors.nav_roles",
+                "navigation.context_processors.nav_expert",
             ],
         },
     },

@@ -29,6 +29,7 @@ from grants.models import (
     Organization,
     OrganizationKind,
     Program,
+    ProgramKind,
     Status,
 )
 from grants.selectors import applications_visible_to, is_member
@@ -50,7 +51,30 @@ TIMELINE_LABELS = {
     "disbursement.add": gettext_lazy("Added to a payment batch"),
     "disbursement.cancel": gettext_lazy("Payment batch cancelled"),
     "application.paid": gettext_lazy("Paid"),
+    "letter.number": gettext_lazy("Letter number reserved"),
     "letter.issue": gettext_lazy("Award letter issued"),
+    "tranche.plan": gettext_lazy("Award split into tranches"),
+    "tranche.paid": gettext_lazy("Tranche paid"),
+    "navigation.create": gettext_lazy("Joint application created"),
+    "navigation.partner_confirm": gettext_lazy("A partner agency confirmed its participation"),
+    "navigation.eligible": gettext_lazy("Eligible: on to expert review"),
+    "navigation.scored": gettext_lazy("Expert scoring finished"),
+    "navigation.selected": gettext_lazy("Selected by the city: in public notice"),
+    "navigation.objection_file": gettext_lazy("Objection filed on the public notice"),
+    "navigation.objection_resolve": gettext_lazy("Objection resolved"),
+    "navigation.contract": gettext_lazy("Contract with milestones"),
+    "navigation.letter_due": gettext_lazy("Letter due"),
+    "navigation.milestone_submit": gettext_lazy("Milestone report submitted"),
+    "navigation.milestone_decision": gettext_lazy("Milestone report decided"),
+    "navigation.milestone_overdue": gettext_lazy("Milestone overdue"),
+    "navigation.accepted": gettext_lazy("Project accepted"),
+}
+# The experts' individual steps stay out of the applicant's timeline: who reviews and what
+# each one wrote is not the applicant's to see (the finished scoring is shown).
+TIMELINE_HIDDEN = {
+    "navigation.experts_draw",
+    "navigation.expert_declare",
+    "navigation.expert_score",
 }
 # "letter.issue" by the kind of letter (the audit row's data says which)
 LETTER_ISSUED_LABELS = {
@@ -77,7 +101,8 @@ def _own_application_or_404(user, pk: int) -> Application:
     return app
 
 
-def _errors_by_field(exc: DomainError) -> dict[str, list[str]]:
+def errors_by_field(exc: DomainError) -> dict[str, list[str]]:
+    """A domain error's ``errors`` as field → messages, for showing each at its field."""
     out: dict[str, list[str]] = {}
     for item in exc.errors:
         out.setdefault(item.get("field", ""), []).append(item.get("message", ""))
@@ -101,7 +126,7 @@ def signup(request):
             try:
                 user = services.applicant_register(password=password, **form)
             except InvalidInput as exc:
-                errors = _errors_by_field(exc)
+                errors = errors_by_field(exc)
             else:
                 login(request, user, backend="grants.auth.FundflowBackend")
                 messages.success(request, _("Welcome! Register your organisation to apply."))
@@ -118,6 +143,7 @@ def portal(request):
     )
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
     from grants.api import program_dict
+    from navigation.views import partner_summary
 
     return render(
         request,
@@ -126,6 +152,7 @@ def portal(request):
             "organizations": _my_organizations(request.user),
             "applications": apps[:100],
             "programs": [program_dict(p) | {"obj": p} for p in programs],
+            "partner_projects": partner_summary(request.user),
         },
     )
 
@@ -143,7 +170,7 @@ def organization_new(request):
         try:
             org = services.organization_register(actor=request.user, **form)
         except InvalidInput as exc:
-            errors = _errors_by_field(exc)
+            errors = errors_by_field(exc)
         except DomainError as exc:  # a USCC already registered: shown at the field
             errors = {"uscc": [exc.detail]}
         else:
@@ -288,7 +315,7 @@ def claim_new(request, code: str):
                 cost_lines=lines,
             )
         except DomainError as exc:
-            errors = _errors_by_field(exc) or {"": [exc.detail]}
+            errors = errors_by_field(exc) or {"": [exc.detail]}
         else:
             messages.success(
                 request,
@@ -302,11 +329,15 @@ def claim_new(request, code: str):
 
 def _timeline(app: Application) -> list[dict[str, Any]]:
     rows = []
-    for e in app.audit_entries.order_by("id"):
+    for e in app.audit_entries.exclude(action__in=TIMELINE_HIDDEN).order_by("id"):
         label = TIMELINE_LABELS.get(e.action, e.action)
         if e.action == "letter.issue":
             label = LETTER_ISSUED_LABELS.get((e.data or {}).get("kind"), label)
-        decision = (e.data or {}).get("decision") if e.action == "review.decision" else None
+        decision = (
+            (e.data or {}).get("decision")
+            if e.action in ("review.decision", "navigation.milestone_decision")
+            else None
+        )
         rows.append(
             {
                 "at": e.at,
@@ -362,7 +393,7 @@ def application_page(request, pk: int):
                 actor=request.user, application=app, fields=values, cost_lines=lines
             )
         except DomainError as exc:
-            errors = _errors_by_field(exc) or {"": [exc.detail]}
+            errors = errors_by_field(exc) or {"": [exc.detail]}
         else:
             messages.success(request, _("Draft saved."))
             return redirect("portal-application", pk=app.pk)
@@ -387,6 +418,10 @@ def application_page(request, pk: int):
         letter_available=app.status in LETTER_STATUSES,
         certificate=acceptance_certificate(app),
     )
+    if program.kind == ProgramKind.NAVIGATION:
+        from navigation.views import project_panel
+
+        context["navigation"] = project_panel(app, request.user)
     return render(request, "portal/application.html", context)
 
 

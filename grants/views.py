@@ -19,6 +19,9 @@ def home(request):
     if request.user.is_authenticated:
         context["roles"] = sorted(user_roles(request.user))
         context["recent"] = applications_visible_to(request.user).order_by("-updated_at")[:10]
+        from navigation.views import navigation_links
+
+        context["navigation_links"] = navigation_links(request.user)
     return render(request, "home.html", context)
 
 

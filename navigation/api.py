@@ -653,7 +653,11 @@ def review_scores(request, review_id: int, payload: ScoresIn):
 def ranking(request, code: str):
     if not _decides(request):
         raise Forbidden(_("The ranking is for the city, the region and administrators."))
-    program = _program(code)
+    return ranking_dict(_program(code))
+
+
+def ranking_dict(program: Program) -> dict[str, Any]:
+    """The ranking next to the budget and the target count (the API's and the page's)."""
     config = services.config_for(program)
     from finance.services import budget_for
 

@@ -73,8 +73,11 @@ DECISIONS = ("approve", "return")
 def config_for(program: Program) -> NavigationConfig:
     if program.kind != ProgramKind.NAVIGATION:
         raise NotFound(_("“%(p)s” is not a navigation programme.") % {"p": program.code})
-    config, _created = NavigationConfig.objects.get_or_create(program=program)
-    return config
+    try:  # no query when the caller select_related() it
+        return program.navigation_config
+    except NavigationConfig.DoesNotExist:
+        config, _created = NavigationConfig.objects.get_or_create(program=program)
+        return config
 
 
 def acts_at(user, level: str) -> bool:
@@ -82,10 +85,21 @@ def acts_at(user, level: str) -> bool:
     return any(place.level == level for place in reviewer_jurisdictions(user))
 
 
+# Who decides what over a whole call (administrators may do each of them).
+SELECTS = (Level.CITY,)
+RESOLVES_OBJECTIONS = (Level.CITY,)
+SIGNS_OFF = (Level.REGION,)
+
+
+def may(actor, levels: tuple[str, ...]) -> bool:
+    """An administrator, or a reviewer at one of ``levels``: the guard of the call-wide actions,
+    also asked by the pages to decide which buttons to show."""
+    return has_role(actor, Role.ADMIN) or any(acts_at(actor, level) for level in levels)
+
+
 def _require(actor, *, levels: tuple[str, ...] = (), message: str) -> None:
-    if has_role(actor, Role.ADMIN) or any(acts_at(actor, level) for level in levels):
-        return
-    raise Forbidden(message)
+    if not may(actor, levels):
+        raise Forbidden(message)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -679,7 +693,7 @@ def ranking(program: Program) -> list[NavigationProject]:
 def selection_decide(*, actor, program: Program, selected: list[dict], comment: str = "") -> Notice:
     """The city decides on the ranked list: the selected go to public notice; the rest are
     not selected (rejected). Departing from the ranking's order needs a comment."""
-    _require(actor, levels=(Level.CITY,), message=_("The city decides on the ranked list."))
+    _require(actor, levels=SELECTS, message=_("The city decides on the ranked list."))
     config = config_for(program)
     comment = _text(comment, "comment", required=False)
     from grants.services import parse_money
@@ -883,7 +897,7 @@ def objection_file(
 
 def objection_resolve(*, actor, objection: Objection, outcome: str, resolution: str) -> Objection:
     """The city resolves an objection: dismissed, or upheld (the project leaves the notice)."""
-    _require(actor, levels=(Level.CITY,), message=_("The city resolves objections."))
+    _require(actor, levels=RESOLVES_OBJECTIONS, message=_("The city resolves objections."))
     if outcome not in (Objection.Status.DISMISSED, Objection.Status.UPHELD):
         raise InvalidInput([{"field": "outcome", "message": _("Use dismissed or upheld.")}])
     resolution = _text(resolution, "resolution")
@@ -930,7 +944,7 @@ def objection_resolve(*, actor, objection: Objection, outcome: str, resolution: 
 def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) -> Notice:
     """The region signs off after the notice period with every objection resolved: the awards
     become final, each project gets its contract with milestones and tranches."""
-    _require(actor, levels=(Level.REGION,), message=_("The autonomous region signs off."))
+    _require(actor, levels=SIGNS_OFF, message=_("The autonomous region signs off."))
     now = now or timezone.now()
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
@@ -1046,6 +1060,55 @@ def _milestone_locked(milestone: Milestone) -> Milestone:
     )
 
 
+def milestone_level(milestone: Milestone) -> str:
+    """The review level a submitted milestone waits at (its chain is the programme's configuration)."""
+    levels = config_for(milestone.contract.project.application.program).milestone_levels
+    return levels[min(milestone.level_index, len(levels) - 1)]
+
+
+def reviews_milestone_at(user, milestone: Milestone) -> bool:
+    """The user reviews at the milestone's current level, in a jurisdiction covering the applicant."""
+    level = milestone_level(milestone)
+    district = milestone.contract.project.application.organization.district
+    return any(
+        p.level == level and district.path.startswith(p.path) for p in reviewer_jurisdictions(user)
+    )
+
+
+def waits_for_earlier(milestone: Milestone) -> bool:
+    """An earlier milestone of the contract is not accepted yet: this one cannot be reported."""
+    return (
+        milestone.contract.milestones.filter(position__lt=milestone.position)
+        .exclude(status=Milestone.Status.ACCEPTED)
+        .exists()
+    )
+
+
+def milestones_to_decide(user) -> list[Milestone]:
+    """Submitted milestone reports waiting for ``user``'s decision (one query), oldest first.
+
+    A read for the reviewer's pages: only applications the user sees (``grants.selectors``),
+    at the user's level and jurisdiction. Separation of duties is left to ``milestone_decide``.
+    """
+    if not reviewer_jurisdictions(user):
+        return []
+    from grants.selectors import applications_visible_to
+
+    qs = (
+        Milestone.objects.filter(
+            status=Milestone.Status.SUBMITTED,
+            contract__project__application__in=applications_visible_to(user).values("pk"),
+        )
+        .select_related(
+            "tranche",
+            "contract__project__application__program__navigation_config",
+            "contract__project__application__organization__district",
+        )
+        .order_by("submitted_at", "pk")
+    )
+    return [m for m in qs if reviews_milestone_at(user, m)]
+
+
 def milestone_submit(*, actor, milestone: Milestone, report: str) -> Milestone:
     """The applicant reports on a milestone; it goes to the first milestone review level."""
     report = _text(report, "report")
@@ -1056,10 +1119,7 @@ def milestone_submit(*, actor, milestone: Milestone, report: str) -> Milestone:
             raise Forbidden(_("Only the applicant organisation reports on its milestones."))
         if milestone.status not in (Milestone.Status.PENDING, Milestone.Status.RETURNED):
             raise Conflict(_("The milestone is %(s)s.") % {"s": milestone.get_status_display()})
-        earlier = milestone.contract.milestones.filter(position__lt=milestone.position).exclude(
-            status=Milestone.Status.ACCEPTED
-        )
-        if earlier.exists():
+        if waits_for_earlier(milestone):
             raise Conflict(_("The earlier milestones must be accepted first."))
         from_status = milestone.status
         milestone.status = Milestone.Status.SUBMITTED
@@ -1109,12 +1169,10 @@ def milestone_decide(*, actor, milestone: Milestone, decision: str, comment: str
         levels = config_for(app.program).milestone_levels
         level = levels[milestone.level_index]
         district = app.organization.district
-        if not any(
-            p.level == level and district.path.startswith(p.path)
-            for p in reviewer_jurisdictions(actor)
-        ):
+        if not reviews_milestone_at(actor, milestone):
             raise Forbidden(
-                _("The milestone is at the %(l)s level, which is not yours.") % {"l": level}
+                _("The milestone is at the %(l)s level, which is not yours.")
+                % {"l": Level(level).label}
             )
         if is_member(actor, app.organization_id):
             raise Forbidden(_("Separation of duties: you act for the applicant organisation."))

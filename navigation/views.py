@@ -1,17 +1,475 @@
-"""Web pages: the public notice (no login) with its objection form, and the ranking."""
+"""Web pages of the navigation programme.
+
+Public: the notice (no login) with its objection form. For the people who do the work:
+partner agencies confirm joint projects, experts declare then score, the city selects on
+the ranking and resolves objections, the region signs off on the notice page, applicants
+report on milestones and reviewers decide them.
+
+Every change goes through ``navigation.services``, whose domain errors carry translated
+messages; applications are read through ``grants.selectors`` (not visible: 404). A bad
+form is shown again with the errors at their fields and what was typed kept; a change
+ends in a redirect (POST-redirect-GET).
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from grants.errors import DomainError
+from grants.audit import AuditEntry
+from grants.errors import DomainError, InvalidInput, NotFound
+from grants.models import EDITABLE_STATUSES, Membership, Program, ProgramKind, Role
+from grants.portal import errors_by_field
+from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from navigation import services
-from navigation.api import notice_dict
-from navigation.models import Notice
+from navigation.api import (
+    _decides,
+    _own_review,
+    _program,
+    _visible_project,
+    milestone_dict,
+    notice_dict,
+    project_dict,
+    ranking_dict,
+)
+from navigation.models import (
+    Expert,
+    ExpertReview,
+    Milestone,
+    NavigationProject,
+    Notice,
+    Objection,
+    Partner,
+    Stage,
+)
+
+FIX_FIELDS = gettext_lazy("Please correct the marked fields; nothing was saved.")
+OUTCOMES = (
+    (Objection.Status.DISMISSED, gettext_lazy("Dismiss")),
+    (Objection.Status.UPHELD, gettext_lazy("Uphold: withdraw the project from the notice")),
+)
+MILESTONE_DECISIONS = (
+    ("approve", gettext_lazy("Accept")),
+    ("return", gettext_lazy("Return for changes")),
+)
+
+
+def _or_404(lookup, *args):
+    """The API's look-ups raise the domain ``NotFound``; a page answers 404."""
+    try:
+        return lookup(*args)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
+
+
+def _detail(exc: DomainError) -> str:
+    return " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
+
+
+def _status(exc: DomainError) -> int:
+    """Refused or overtaken by another change: the page is shown again with that status."""
+    return exc.status if exc.status in (403, 409) else 200
+
+
+def _forbidden(request, message: str):
+    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
+
+
+# ---------------------------------------------------------------- links per role
+
+
+def navigation_links(user) -> list[dict[str, Any]]:
+    """Where each role finds its navigation pages (home page)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    links = []
+    if has_role(user, Role.EXPERT):
+        links.append({"url": reverse("navigation-reviews"), "label": _("My expert reviews")})
+    if _my_partnerships(user).exists():
+        links.append(
+            {"url": reverse("navigation-partners"), "label": _("Joint projects naming my agency")}
+        )
+    if services.may(user, services.SELECTS + services.SIGNS_OFF) or has_role(
+        user, Role.FINANCE, Role.AUDITOR
+    ):
+        for program in Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True):
+            links.append(
+                {
+                    "url": reverse("navigation-ranking", args=[program.code]),
+                    "label": _("Ranking and selection: %(p)s") % {"p": program.display_name},
+                }
+            )
+    if reviewer_jurisdictions(user):
+        links.append(
+            {"url": reverse("navigation-milestones"), "label": _("Milestone reports to decide")}
+        )
+    links.append({"url": reverse("navigation-notices"), "label": _("Public notices")})
+    return links
+
+
+def inbox_block(user) -> dict[str, Any]:
+    """The navigation part of a reviewer's inbox: milestone reports to decide (one query), and
+    for the city and the region the open notices (objections to resolve, sign-off due)."""
+    block: dict[str, Any] = {"milestones": services.milestones_to_decide(user)}
+    if services.may(user, services.RESOLVES_OBJECTIONS + services.SIGNS_OFF):
+        block["programs"] = list(
+            Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True)
+        )
+        block["notices"] = list(
+            Notice.objects.filter(status=Notice.Status.OPEN)
+            .annotate(open_objections=Count("objections", filter=Q(objections__status="open")))
+            .order_by("ends_at")
+        )
+        block["now"] = timezone.now()
+    return block
+
+
+# ---------------------------------------------------------------- partner agencies
+
+
+def _my_partnerships(user):
+    mine = Membership.objects.filter(user=user).values("organization_id")
+    visible = applications_visible_to(user).values("pk")
+    return Partner.objects.filter(organization_id__in=mine, project_id__in=visible)
+
+
+def partner_summary(user) -> dict[str, int]:
+    """For the portal: how many joint projects name an agency the user acts for, and how many
+    of them still wait for its confirmation (one query)."""
+    return _my_partnerships(user).aggregate(
+        total=Count("pk"),
+        waiting=Count(
+            "pk",
+            filter=Q(
+                confirmed_at__isnull=True,
+                project__application__status__in=EDITABLE_STATUSES,
+            ),
+        ),
+    )
+
+
+@login_required
+def partner_list(request):
+    """The joint projects naming an agency the user acts for, with its confirmation."""
+    partners = (
+        _my_partnerships(request.user)
+        .select_related(
+            "organization",
+            "confirmed_by",
+            "project__application__program",
+            "project__application__organization",
+        )
+        .order_by("confirmed_at", "-project_id", "id")
+    )
+    rows = [
+        {
+            "partner": p,
+            "project": p.project,
+            "app": p.project.application,
+            "can_confirm": p.confirmed_at is None and p.project.application.is_editable,
+        }
+        for p in partners
+    ]
+    return render(request, "navigation/partner_list.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def partner_confirm(request, pk: int, organization_id: int):
+    project = _or_404(_visible_project, request, pk)
+    try:
+        partner = services.partner_confirm(
+            actor=request.user, project=project, organization_id=organization_id
+        )
+    except NotFound as exc:
+        raise Http404(exc.detail) from None
+    except DomainError as exc:
+        messages.error(request, _detail(exc))
+    else:
+        messages.success(
+            request,
+            _("%(org)s confirmed its participation in %(number)s.")
+            % {"org": partner.organization.name, "number": project.application.number},
+        )
+    return redirect("navigation-partners")
+
+
+# ---------------------------------------------------------------- experts
+
+
+def _expert_or_none(request) -> Expert | None:
+    return Expert.objects.filter(user=request.user).first()
+
+
+@login_required
+def review_list(request):
+    if _expert_or_none(request) is None:
+        return _forbidden(request, _("Only members of the expert pool have review assignments."))
+    reviews = (
+        ExpertReview.objects.filter(expert__user=request.user)
+        .select_related("project__application__program")
+        .order_by("-id")
+    )
+    todo = (ExpertReview.Status.DRAWN, ExpertReview.Status.DECLARED)
+    rows = [
+        {
+            "review": r,
+            "open": r.status in todo and r.project.stage == Stage.EXPERT_REVIEW,
+        }
+        for r in reviews
+    ]
+    rows.sort(key=lambda row: not row["open"])
+    return render(request, "navigation/review_list.html", {"rows": rows})
+
+
+def _review_page(
+    request,
+    review: ExpertReview,
+    *,
+    scores: dict[str, str] | None = None,
+    comment: str | None = None,
+    declaration: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    error_message: str = "",
+    status: int = 200,
+):
+    errors = errors or {}
+    project = review.project
+    config = services.config_for(project.application.program)
+    declared = review.status in (ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED)
+    context: dict[str, Any] = {
+        "review": review,
+        "project": project,
+        "app": None,
+        "declaration": declaration or {"conflict": "", "reason": ""},
+        "errors": errors,
+        "error_message": error_message,
+        "can_score": review.status == ExpertReview.Status.DECLARED
+        and project.stage == Stage.EXPERT_REVIEW,
+    }
+    if review.status == ExpertReview.Status.DRAWN:
+        # only who is involved, to declare against: nothing of the application's content
+        context["parties"] = [project.application.organization.name] + [
+            p.organization.name for p in project.partners.select_related("organization")
+        ]
+    # the content comes through the visibility selector, which shows it only after the declaration
+    app = applications_visible_to(request.user).filter(pk=project.pk).first() if declared else None
+    if app is not None:
+        from workflows.views import application_content
+
+        context.update(application_content(app))
+        context.update(app=app, project_data=project_dict(project))
+    typed = scores or {}
+    context["criteria"] = [
+        {
+            "code": c["code"],
+            "id": f"score-{c['code']}",
+            "label": config.criterion_label(c),
+            "weight": c["weight"],
+            "value": typed.get(c["code"], review.scores.get(c["code"], "")),
+            "errors": errors.get(f"scores.{c['code']}", []),
+        }
+        for c in config.criteria
+    ]
+    context["comment"] = review.comment if comment is None else comment
+    context["other_errors"] = [
+        m
+        for field, msgs in errors.items()
+        if not field.startswith("scores.") and field not in ("comment", "reason", "conflict")
+        for m in msgs
+    ]
+    return render(request, "navigation/review_detail.html", context, status=status)
+
+
+@login_required
+def review_detail(request, pk: int):
+    """The expert's assignment: declaration first; then the application and the scoring form;
+    after submission, read-only. Another expert's assignment does not exist (404)."""
+    review = _or_404(_own_review, request, pk)
+    if request.method != "POST":
+        return _review_page(request, review)
+    config = services.config_for(review.project.application.program)
+    scores = {c["code"]: request.POST.get(f"score_{c['code']}", "") for c in config.criteria}
+    comment = request.POST.get("comment", "")
+    errors: dict[str, list[str]] = {}
+    error_message, status = "", 200
+    try:
+        services.review_score(actor=request.user, review=review, scores=scores, comment=comment)
+    except InvalidInput as exc:
+        errors, error_message = errors_by_field(exc), str(FIX_FIELDS)
+    except DomainError as exc:
+        error_message, status = _detail(exc), _status(exc)
+    else:
+        messages.success(
+            request,
+            _("Your scores for %(number)s are submitted.")
+            % {"number": review.project.application.number},
+        )
+        return redirect("navigation-review", pk=review.pk)
+    review = _or_404(_own_review, request, pk)  # as it is now, with the input kept
+    return _review_page(
+        request,
+        review,
+        scores=scores,
+        comment=comment,
+        errors=errors,
+        error_message=error_message,
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def review_declare(request, pk: int):
+    review = _or_404(_own_review, request, pk)
+    choice = request.POST.get("conflict", "")
+    reason = request.POST.get("reason", "")
+    errors: dict[str, list[str]] = {}
+    error_message, status = "", 200
+    if choice not in ("no", "yes"):
+        errors = {"conflict": [_("Say whether you have a conflict of interest.")]}
+        error_message = str(FIX_FIELDS)
+    else:
+        try:
+            services.expert_declare(
+                actor=request.user, review=review, conflict=choice == "yes", reason=reason
+            )
+        except InvalidInput as exc:
+            errors, error_message = errors_by_field(exc), str(FIX_FIELDS)
+        except DomainError as exc:
+            error_message, status = _detail(exc), _status(exc)
+        else:
+            if choice == "yes":
+                messages.info(
+                    request,
+                    _(
+                        "Your conflict of interest is recorded; another expert was drawn "
+                        "in your place."
+                    ),
+                )
+                return redirect("navigation-reviews")
+            messages.success(
+                request,
+                _("Declaration recorded. The application is shown below; score each criterion."),
+            )
+            return redirect("navigation-review", pk=review.pk)
+    review = _or_404(_own_review, request, pk)
+    return _review_page(
+        request,
+        review,
+        declaration={"conflict": choice, "reason": reason},
+        errors=errors,
+        error_message=error_message,
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- ranking and selection
+
+SELECTED_ROW = re.compile(r"^selected\[(\d+)\]")
+
+
+@login_required
+def ranking(request, code: str):
+    """The ranking next to the budget and target count; the city selects on it (the selected
+    go to public notice, the other scored projects are not selected)."""
+    if not _decides(request):
+        raise Http404
+    program = _or_404(_program, code)
+    selected: list[str] = []
+    amounts: dict[str, str] = {}
+    comment = ""
+    errors: dict[str, list[str]] = {}
+    row_errors: dict[str, list[str]] = {}
+    error_message, status = "", 200
+    if request.method == "POST":
+        selected = request.POST.getlist("selected")
+        amounts = {
+            key.removeprefix("amount_"): value
+            for key, value in request.POST.items()
+            if key.startswith("amount_")
+        }
+        comment = request.POST.get("comment", "")
+        choice = []
+        for raw in selected:
+            amount = amounts.get(raw, "").strip()
+            choice.append(
+                {
+                    "application": int(raw) if raw.isdigit() else raw,
+                    "award_amount": amount or None,
+                }
+            )
+        try:
+            notice = services.selection_decide(
+                actor=request.user, program=program, selected=choice, comment=comment
+            )
+        except InvalidInput as exc:
+            error_message = str(FIX_FIELDS)
+            for item in exc.errors:
+                field, message = item.get("field", ""), item.get("message", "")
+                match = SELECTED_ROW.match(field)
+                if match and int(match[1]) < len(selected):
+                    row_errors.setdefault(selected[int(match[1])], []).append(message)
+                else:
+                    errors.setdefault(field, []).append(message)
+        except DomainError as exc:
+            error_message, status = _detail(exc), _status(exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The selection is published as public notice %(number)s; objections are "
+                    "accepted until %(end)s."
+                )
+                % {
+                    "number": notice.number,
+                    "end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
+            return redirect("navigation-notice", pk=notice.pk)
+    data = ranking_dict(program)
+    rows = [
+        row
+        | {
+            "stage_label": Stage(row["stage"]).label,
+            "selectable": row["stage"] == Stage.SCORED,
+            "checked": str(row["application"]) in selected,
+            "amount": amounts.get(str(row["application"]), ""),
+            "errors": row_errors.get(str(row["application"]), []),
+        }
+        for row in data["results"]
+    ]
+    shown = {str(row["application"]) for row in rows}
+    for key, msgs in row_errors.items():  # a posted id that is not a row of the ranking
+        if key not in shown:
+            errors.setdefault("selected", []).extend(msgs)
+    context = {
+        "program": program,
+        "data": data,
+        "rows": rows,
+        "can_select": services.may(request.user, services.SELECTS),
+        "selectable": any(row["selectable"] for row in rows),
+        "in_expert_review": any(row["stage"] == Stage.EXPERT_REVIEW for row in rows),
+        "comment": comment,
+        "errors": errors,
+        "error_message": error_message,
+        "other_errors": [m for f, msgs in errors.items() if f != "comment" for m in msgs],
+    }
+    return render(request, "navigation/ranking.html", context, status=status)
+
+
+# ---------------------------------------------------------------- public notice
 
 
 def notice_list(request):
@@ -19,45 +477,318 @@ def notice_list(request):
     return render(request, "navigation/notice_list.html", {"notices": notices})
 
 
+def _notice_page(
+    request,
+    notice: Notice,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    resolving: dict[str, Any] | None = None,
+    error_message: str = "",
+    status: int = 200,
+):
+    """The public notice; for the city, the region and administrators also its objections,
+    with the resolution form and the sign-off button for those who may use them."""
+    user = request.user
+    officer = user.is_authenticated and _decides(request)
+    resolving = resolving or {}
+    objections = []
+    if officer:
+        for o in notice.objections.select_related("project__application", "resolved_by"):
+            mine = resolving.get("objection") == o.pk
+            objections.append(
+                {
+                    "objection": o,
+                    "form": resolving.get("form", {}) if mine else {},
+                    "errors": resolving.get("errors", {}) if mine else {},
+                }
+            )
+    data = notice_dict(notice)
+    now = timezone.now()
+    context = {
+        "notice": notice,
+        "data": data,
+        "form": form or {"name": "", "contact": "", "text": "", "project": ""},
+        "errors": errors or {},
+        "officer": officer,
+        "objections": objections,
+        "outcomes": OUTCOMES,
+        "can_resolve": user.is_authenticated and services.may(user, services.RESOLVES_OBJECTIONS),
+        "can_sign_off": user.is_authenticated
+        and notice.status == Notice.Status.OPEN
+        and services.may(user, services.SIGNS_OFF),
+        "period_over": now > notice.ends_at,
+        "error_message": error_message,
+    }
+    return render(request, "navigation/notice_detail.html", context, status=status)
+
+
 def notice_detail(request, pk: int):
     notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
-    form = {"name": "", "contact": "", "text": "", "project": ""}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = {k: request.POST.get(k, "").strip() for k in form}
-        try:
-            services.objection_file(
-                notice=notice,
-                name=form["name"],
-                contact=form["contact"],
-                text=form["text"],
-                project_id=int(form["project"]) if form["project"].isdigit() else None,
-            )
-        except DomainError as exc:
-            errors = {e["field"]: e["message"] for e in exc.errors} or {"": exc.detail}
-        else:
-            messages.success(request, _("Your objection was received; it will be answered."))
-            return redirect("navigation-notice", pk=notice.pk)
-    return render(
-        request,
-        "navigation/notice_detail.html",
-        {"notice": notice, "data": notice_dict(notice), "form": form, "errors": errors},
-    )
+    if request.method != "POST":
+        return _notice_page(request, notice)
+    form = {k: request.POST.get(k, "").strip() for k in ("name", "contact", "text", "project")}
+    try:
+        services.objection_file(
+            notice=notice,
+            name=form["name"],
+            contact=form["contact"],
+            text=form["text"],
+            project_id=int(form["project"]) if form["project"].isdigit() else None,
+        )
+    except DomainError as exc:
+        errors = {e["field"]: e["message"] for e in exc.errors} or {"": exc.detail}
+        return _notice_page(request, notice, form=form, errors=errors)
+    messages.success(request, _("Your objection was received; it will be answered."))
+    return redirect("navigation-notice", pk=notice.pk)
 
 
 @login_required
-def ranking(request, code: str):
-    from navigation.api import _decides, _program
-
-    if not _decides(request):
-        raise Http404
-    program = _program(code)
-    return render(
+@require_POST
+def objection_resolve(request, pk: int):
+    objection = get_object_or_404(Objection.objects.select_related("notice__program"), pk=pk)
+    form = {
+        "outcome": request.POST.get("outcome", ""),
+        "resolution": request.POST.get("resolution", ""),
+    }
+    try:
+        services.objection_resolve(
+            actor=request.user,
+            objection=objection,
+            outcome=form["outcome"],
+            resolution=form["resolution"],
+        )
+    except InvalidInput as exc:
+        resolving = {"objection": objection.pk, "form": form, "errors": errors_by_field(exc)}
+        return _notice_page(
+            request, objection.notice, resolving=resolving, error_message=str(FIX_FIELDS)
+        )
+    except DomainError as exc:
+        resolving = {"objection": objection.pk, "form": form}
+        return _notice_page(
+            request,
+            objection.notice,
+            resolving=resolving,
+            error_message=_detail(exc),
+            status=_status(exc),
+        )
+    objection.refresh_from_db()
+    messages.success(
         request,
-        "navigation/ranking.html",
-        {
-            "program": program,
-            "config": services.config_for(program),
-            "projects": services.ranking(program),
+        _("Objection %(id)s: %(outcome)s.")
+        % {"id": objection.pk, "outcome": objection.get_status_display()},
+    )
+    return redirect("navigation-notice", pk=objection.notice_id)
+
+
+@login_required
+@require_POST
+def notice_sign_off(request, pk: int):
+    notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
+    try:
+        services.notice_sign_off(actor=request.user, notice=notice)
+    except DomainError as exc:
+        return _notice_page(request, notice, error_message=_detail(exc), status=_status(exc))
+    awarded = notice.projects.filter(stage=Stage.AWARDED).count()
+    messages.success(
+        request,
+        _("Notice %(number)s signed off: %(n)d project(s) awarded, each with its contract.")
+        % {"number": notice.number, "n": awarded},
+    )
+    return redirect("navigation-notice", pk=notice.pk)
+
+
+# ---------------------------------------------------------------- milestones
+
+
+def project_panel(app, user) -> dict[str, Any] | None:
+    """The navigation part of the applicant's application page: partners and their
+    confirmation, stage, contract and milestones."""
+    project = (
+        NavigationProject.objects.select_related("notice", "contract")
+        .prefetch_related("partners__organization")
+        .filter(pk=app.pk)
+        .first()
+    )
+    if project is None:
+        return None
+    partners = list(project.partners.all())
+    contract = getattr(project, "contract", None)
+    milestones = []
+    if contract is not None:
+        member = is_member(user, app.organization_id)
+        previous_accepted = True
+        for m in contract.milestones.select_related(
+            "tranche", "contract__project__application__program__navigation_config"
+        ):
+            milestones.append(
+                milestone_dict(m)
+                | {
+                    "obj": m,
+                    "can_report": member
+                    and previous_accepted
+                    and m.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED),
+                }
+            )
+            previous_accepted = m.status == Milestone.Status.ACCEPTED
+    return {
+        "project": project,
+        "partners": partners,
+        "waiting": [p.organization.name for p in partners if p.confirmed_at is None],
+        "contract": contract,
+        "milestones": milestones,
+    }
+
+
+def _milestone_or_404(request, pk: int) -> Milestone:
+    """A milestone of an application the user sees (``grants.selectors``); else 404."""
+    milestone = (
+        Milestone.objects.select_related(
+            "tranche",
+            "contract__project__application__program__navigation_config",
+            "contract__project__application__organization__district",
+        )
+        .filter(
+            pk=pk,
+            contract__project__application__in=applications_visible_to(request.user).values("pk"),
+        )
+        .first()
+    )
+    if milestone is None:
+        raise Http404(_("No such milestone, or it is not visible to you."))
+    return milestone
+
+
+def _milestone_page(
+    request,
+    milestone: Milestone,
+    *,
+    report: str | None = None,
+    decision: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    error_message: str = "",
+    status: int = 200,
+):
+    app = milestone.contract.project.application
+    member = is_member(request.user, app.organization_id)
+    history = list(
+        AuditEntry.objects.filter(
+            object_type="navigation.milestone", object_id=str(milestone.pk)
+        ).order_by("id")
+    )
+    returned = [e for e in history if (e.data or {}).get("decision") == "return"]
+    context = {
+        "milestone": milestone,
+        "m": milestone_dict(milestone),
+        "app": app,
+        "contract": milestone.contract,
+        "member": member,
+        "can_report": member
+        and milestone.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED),
+        "waits_for_earlier": services.waits_for_earlier(milestone),
+        "can_decide": milestone.status == Milestone.Status.SUBMITTED
+        and services.reviews_milestone_at(request.user, milestone),
+        "level_label": _level_label(services.milestone_level(milestone)),
+        "history": history,
+        "return_comment": returned[-1].comment
+        if returned and milestone.status == Milestone.Status.RETURNED
+        else "",
+        "report": milestone.report if report is None else report,
+        "decision": decision or {"decision": "", "comment": ""},
+        "decisions": MILESTONE_DECISIONS,
+        "errors": errors or {},
+        "error_message": error_message,
+    }
+    return render(request, "navigation/milestone_detail.html", context, status=status)
+
+
+def _level_label(level: str) -> str:
+    from workflows.services import level_label
+
+    return level_label(level)
+
+
+@login_required
+def milestone_detail(request, pk: int):
+    return _milestone_page(request, _milestone_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def milestone_report(request, pk: int):
+    milestone = _milestone_or_404(request, pk)
+    report = request.POST.get("report", "")
+    try:
+        services.milestone_submit(actor=request.user, milestone=milestone, report=report)
+    except InvalidInput as exc:
+        return _milestone_page(
+            request,
+            milestone,
+            report=report,
+            errors=errors_by_field(exc),
+            error_message=str(FIX_FIELDS),
+        )
+    except DomainError as exc:
+        return _milestone_page(
+            request,
+            _milestone_or_404(request, pk),
+            report=report,
+            error_message=_detail(exc),
+            status=_status(exc),
+        )
+    messages.success(
+        request,
+        _("Your report on “%(label)s” is submitted for review.")
+        % {"label": milestone.display_label},
+    )
+    return redirect("navigation-milestone", pk=milestone.pk)
+
+
+@login_required
+@require_POST
+def milestone_decision(request, pk: int):
+    milestone = _milestone_or_404(request, pk)
+    decision = {
+        "decision": request.POST.get("decision", ""),
+        "comment": request.POST.get("comment", ""),
+    }
+    try:
+        services.milestone_decide(actor=request.user, milestone=milestone, **decision)
+    except InvalidInput as exc:
+        return _milestone_page(
+            request,
+            milestone,
+            decision=decision,
+            errors=errors_by_field(exc),
+            error_message=str(FIX_FIELDS),
+        )
+    except DomainError as exc:
+        return _milestone_page(
+            request,
+            _milestone_or_404(request, pk),
+            decision=decision,
+            error_message=_detail(exc),
+            status=_status(exc),
+        )
+    milestone.refresh_from_db()
+    messages.success(
+        request,
+        _("%(number)s “%(label)s”: %(status)s.")
+        % {
+            "number": milestone.contract.project.application.number,
+            "label": milestone.display_label,
+            "status": milestone.get_status_display(),
         },
     )
+    return redirect("navigation-milestones")
+
+
+@login_required
+def milestone_list(request):
+    if not reviewer_jurisdictions(request.user):
+        return _forbidden(request, _("Only reviewers decide on milestone reports."))
+    rows = [
+        {"milestone": m, "m": milestone_dict(m), "app": m.contract.project.application}
+        for m in services.milestones_to_decide(request.user)
+    ]
+    return render(request, "navigation/milestone_list.html", {"rows": rows})

@@ -159,3 +159,11 @@ def submitted_app(applicant) -> dict:
     response = applicant.post(f"/applications/{app['id']}/submit")
     assert response.status_code == 200, response.content
     return response.json()
+
+
+@pytest.fixture
+def scored(applicant) -> list[dict]:
+    """Two joint navigation projects scored by their experts: the first ranks higher."""
+    from tests.navigation_helpers import scored_projects
+
+    return scored_projects(applicant)

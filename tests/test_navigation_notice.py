@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.test import Client
 
@@ -12,13 +11,6 @@ from grants.notifications import Notification
 from navigation.models import Milestone
 from navigation.services import milestones_overdue
 from tests.conftest import login
-from tests.navigation_helpers import scored_projects
-
-
-@pytest.fixture
-def scored(applicant):
-    """Two scored projects: the first ranks higher."""
-    return scored_projects(applicant, (["90"] * 5, ["70"] * 5))
 
 
 def test_selecting_against_the_ranking_needs_a_comment_and_the_rest_is_not_selected(scored):

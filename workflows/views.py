@@ -105,6 +105,8 @@ def inbox(request):
     passing = apps_with_all_checks_passed([row["app"].pk for row in shown])
     for row in shown:
         row["checks_pass"] = row["app"].pk in passing
+    from navigation.views import inbox_block
+
     return render(
         request,
         "workflows/inbox.html",
@@ -116,6 +118,7 @@ def inbox(request):
             "program": program,
             "overdue_only": overdue_only,
             "bulk_count": sum(row["checks_pass"] for row in shown),
+            "navigation": inbox_block(request.user),
         },
     )
 
@@ -248,7 +251,9 @@ def _display(value) -> str:
     return str(value)
 
 
-def _task_context(task, app, can_decide: bool) -> dict:
+def application_content(app) -> dict:
+    """What a reviewer reads of an application: fields, cost lines and attachments with the
+    programme's labels, and the API's dictionary (``data``). Also the expert's view."""
     from grants.api import application_dict
 
     data = application_dict(app)
@@ -275,6 +280,17 @@ def _task_context(task, app, can_decide: bool) -> dict:
         }
         for a in data["attachments"]
     ]
+    return {
+        "data": data,
+        "fields": fields,
+        "cost_lines": cost_lines,
+        "attachments": attachments,
+    }
+
+
+def _task_context(task, app, can_decide: bool) -> dict:
+    content = application_content(app)
+    data = content["data"]
     history = [
         h
         | {
@@ -285,13 +301,9 @@ def _task_context(task, app, can_decide: bool) -> dict:
         for h in data["history"]
     ]
     now = timezone.now()
-    return {
+    return content | {
         "task": task,
         "app": app,
-        "data": data,
-        "fields": fields,
-        "cost_lines": cost_lines,
-        "attachments": attachments,
         "history": history,
         "can_decide": can_decide,
         "task_open": task.status in OPEN,

@@ -224,14 +224,16 @@ def run(repeat: int = 40) -> list[Figure]:
 
     seed_demo(timezone.localdate().year)
     user = User.objects.get(username="applicant")
-    body = "91650102MA0088888"
-    org = Organization.objects.create(
-        name="乌鲁木齐天山新材料科技有限公司",
+    body = "91650102MA0055555"  # bench.api, .review and .finance use 99999, 88888 and 77777
+    org, _created = Organization.objects.get_or_create(
         uscc=body + uscc.calc_check_digit(body),
-        kind="enterprise",
-        district_id="650102",
+        defaults={
+            "name": "乌鲁木齐天山新材料科技有限公司",
+            "kind": "enterprise",
+            "district_id": "650102",
+        },
     )
-    Membership.objects.create(user=user, organization=org)
+    Membership.objects.get_or_create(user=user, organization=org)
     app = _approved_application(user, org)  # eager: its letter is issued on commit
     letter = Letter.objects.get(application=app)
     html = letter_html(letter)

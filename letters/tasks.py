@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 def issue_letter(
     self, application_id: int, kind: str, version: int = 1, batch_id: int | None = None
 ) -> int | None:
+    from grants.models import Application
     from letters.services import letter_issue
 
     try:
@@ -37,5 +38,8 @@ def issue_letter(
         )
     except DomainError as exc:  # the state says no (e.g. revoked meanwhile): retrying cannot help
         log.warning("letter for application %s v%s not issued: %s", application_id, version, exc)
+        return None
+    except Application.DoesNotExist:  # a message older than its database (e.g. after a reset)
+        log.warning("letter for application %s not issued: no such application", application_id)
         return None
     return letter.pk

@@ -51,3 +51,9 @@ def test_a_letter_is_refused_for_an_application_still_in_review(submitted_app):
     assert issue_letter.apply(args=(submitted_app["id"], "award", 1)).get() is None
     assert not Letter.objects.exists()
     assert not Sequence.objects.filter(key__startswith="letter:").exists()
+
+
+def test_a_task_for_an_application_that_no_longer_exists_is_dropped_not_retried(db):
+    result = issue_letter.apply(args=(987654, "award", 1))
+    assert result.successful() and result.get() is None
+    assert not Letter.objects.exists()

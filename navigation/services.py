@@ -187,7 +187,9 @@ def _clean_budget_plan(plan: Any) -> list[dict]:
     for i, row in enumerate(plan):
         year = row.get("year") if isinstance(row, dict) else None
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-            errors.append({"field": f"budget_plan[{i}].year", "message": _("A year.")})
+            errors.append(
+                {"field": f"budget_plan[{i}].year", "message": _("A year from 2000 to 2100.")}
+            )
             continue
         if year in years:
             errors.append({"field": f"budget_plan[{i}].year", "message": _("A year twice.")})
@@ -216,6 +218,37 @@ def _clean_deliverables(value: Any) -> list[str]:
     return items
 
 
+# The application fields a joint application fills in itself (from the project's own input).
+JOINT_FIELDS = ("industry", "partner_agency", "deliverables")
+
+
+def admitted_agencies():
+    """Organisations that may be named as partners: IP service agencies admitted to the cluster."""
+    from agencies.models import AgencyStatus
+
+    return Organization.objects.filter(
+        kind=OrganizationKind.SERVICE_AGENCY, agency__status=AgencyStatus.ADMITTED
+    ).order_by("name", "pk")
+
+
+def industries_for(program: Program) -> list[str]:
+    """The target industries a project of ``program`` may name: the programme's configured
+    choices for its ``industry`` field that the navigation programme knows (else all of them)."""
+    field = program.fields.filter(name="industry").first()
+    if field is None or not field.choices:
+        return list(INDUSTRIES)
+    return [c for c in field.choices if c in INDUSTRIES]
+
+
+def _collect(errors: list[dict], clean, *args, **kwargs):
+    """Run a cleaner, adding its errors to ``errors`` (so one answer names every bad field)."""
+    try:
+        return clean(*args, **kwargs)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+        return None
+
+
 def project_create(
     *,
     actor,
@@ -228,8 +261,11 @@ def project_create(
     fields: dict | None = None,
     cost_lines: list | None = None,
 ) -> NavigationProject:
-    """A joint application as a draft: lead organisation, partner agencies, industry, plan."""
-    from grants.services import application_create
+    """A joint application as a draft: lead organisation, partner agencies, industry, plan.
+
+    Every bad input is reported at once (the project's own, the programme's fields and the
+    cost lines). Each partner agency's people are told (in-app, e-mail after commit)."""
+    from grants.services import _clean_cost_lines, _clean_fields, application_create
 
     program = Program.objects.filter(code=program_code, kind=ProgramKind.NAVIGATION).first()
     if program is None:
@@ -258,21 +294,9 @@ def project_create(
     partners = {o.pk: o for o in Organization.objects.filter(pk__in=partner_ids)}
     if not partner_ids:
         errors.append({"field": "partners", "message": _("Name at least one partner agency.")})
-    from agencies.models import Agency, AgencyStatus
-
-    admitted = set(
-        Agency.objects.filter(
-            organization_id__in=partner_ids, status=AgencyStatus.ADMITTED
-        ).values_list("organization_id", flat=True)
-    )
+    admitted = set(admitted_agencies().filter(pk__in=partner_ids).values_list("pk", flat=True))
     for i, pk in enumerate(partner_ids):
-        org = partners.get(pk)
-        if (
-            org is None
-            or org.kind != OrganizationKind.SERVICE_AGENCY
-            or pk == organization_id
-            or pk not in admitted
-        ):
+        if pk not in admitted or pk == organization_id:
             errors.append(
                 {
                     "field": f"partners[{i}]",
@@ -282,9 +306,12 @@ def project_create(
                     ),
                 }
             )
-    plan = _clean_budget_plan(budget_plan)
-    items = _clean_deliverables(deliverables)
-    if errors:
+    plan = _collect(errors, _clean_budget_plan, budget_plan)
+    items = _collect(errors, _clean_deliverables, deliverables)
+    if errors:  # the programme's fields and cost lines too, checked again when the draft is made
+        own = {k: v for k, v in (fields or {}).items() if k not in JOINT_FIELDS}
+        _collect(errors, _clean_fields, program, own, require_all=False)
+        _collect(errors, _clean_cost_lines, program, cost_lines or [])
         raise InvalidInput(errors)
     fields = dict(fields or {})
     fields["industry"] = industry

@@ -118,6 +118,16 @@ def _members(organization_id: int) -> list:
     ]
 
 
+def _members_of(organization_ids: list[int]) -> list:
+    """The active people acting for any of the organisations (each once)."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__organization_id__in=organization_ids, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def _admins() -> list:
     return list(
         get_user_model()
@@ -343,6 +353,15 @@ def project_create(
                 "budget_plan": plan,
                 "deliverables": items,
             },
+        )
+        # the people of each partner agency (not the applicant who named it, if one of them)
+        notify(
+            users=[
+                user for user in _members_of(partner_ids) if user.pk != getattr(actor, "pk", None)
+            ],
+            kind="partner_named",
+            application=application,
+            context={"lead": application.organization},
         )
     return project
 

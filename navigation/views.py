@@ -29,7 +29,15 @@ from django.views.decorators.http import require_POST
 
 from grants.audit import AuditEntry
 from grants.errors import DomainError, InvalidInput, NotFound
-from grants.models import EDITABLE_STATUSES, Membership, Program, ProgramKind, Role
+from grants.models import (
+    EDITABLE_STATUSES,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Program,
+    ProgramKind,
+    Role,
+)
 from grants.portal import errors_by_field
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from navigation import services
@@ -133,6 +141,164 @@ def inbox_block(user) -> dict[str, Any]:
         )
         block["now"] = timezone.now()
     return block
+
+
+# ---------------------------------------------------------------- the joint application
+
+
+def _number_or_raw(raw: str) -> int | str:
+    """An id or a year as typed: a whole number when it is one (ASCII digits, bounded), else the
+    text itself, which the service names as the error at its field."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else raw
+
+
+def _posted_id(raw: str) -> int:
+    """A posted id; 0 (no such row, refused by the service) when it is not a whole number."""
+    value = _number_or_raw(raw.strip())
+    return value if isinstance(value, int) else 0
+
+
+def _posted_budget_rows(post) -> list[dict[str, str]]:
+    rows = []
+    for year, amount in zip(post.getlist("plan_year"), post.getlist("plan_amount"), strict=False):
+        if year.strip() or amount.strip():  # an empty row is no row
+            rows.append({"year": year.strip(), "amount": amount.strip()})
+    return rows
+
+
+# the application fields a joint application fills in, shown at the form's own inputs
+JOINT_FIELD_INPUTS = {
+    "industry": "industry",
+    "partner_agency": "partners",
+    "deliverables": "deliverables",
+}
+
+
+def _apply_context(program, *, form, errors, orgs):
+    from grants.portal import _cost_rows, _field_specs
+
+    joint = set(services.JOINT_FIELDS)
+    errors = dict(errors or {})
+    for name, shown_at in JOINT_FIELD_INPUTS.items():
+        if f"fields.{name}" in errors:
+            errors[shown_at] = errors.get(shown_at, []) + errors.pop(f"fields.{name}")
+    plan_rows = []
+    for i, row in enumerate(form["budget_plan"]):
+        year = errors.get(f"budget_plan[{i}].year", [])
+        amount = errors.get(f"budget_plan[{i}].amount", [])
+        plan_rows.append(
+            row | {"year_bad": bool(year), "amount_bad": bool(amount), "errors": year + amount}
+        )
+    plan_rows = plan_rows or [{"year": "", "amount": "", "errors": []}]
+    shown = {"organization", "partners", "industry", "deliverables", "budget_plan"}
+    other_errors = [
+        m
+        for key, msgs in errors.items()
+        if key not in shown
+        and not key.startswith(("partners[", "budget_plan[", "fields.", "cost_lines["))
+        for m in msgs
+    ]
+    return {
+        "program": program,
+        "form": form,
+        "errors": errors,
+        "other_errors": other_errors,
+        "partner_errors": [
+            m
+            for key, msgs in errors.items()
+            if key == "partners" or key.startswith("partners[")
+            for m in msgs
+        ],
+        "organizations": orgs,
+        "agencies": list(services.admitted_agencies()),
+        "industries": services.industries_for(program),
+        "plan_rows": plan_rows,
+        "field_specs": [
+            f for f in _field_specs(program, form["fields"], errors) if f["name"] not in joint
+        ],
+        "cost_rows": _cost_rows(program, form["cost_lines"], errors),
+        "cost_kinds": list(program.cost_line_kinds.all()),
+        "lead_kinds": [OrganizationKind(k).label for k in services.LEAD_KINDS],
+    }
+
+
+@login_required
+def project_apply(request, code: str):
+    """The joint application form of a navigation programme: lead organisation, partner
+    agencies, industry, deliverables, budget plan by year, the programme's other fields and the
+    cost lines. ``navigation.services.project_create`` makes the draft; its errors are shown at
+    their fields with everything typed kept."""
+    from grants.portal import _posted_cost_lines, _posted_fields
+
+    program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION, is_active=True).first()
+    if program is None:
+        raise Http404(_("No such programme."))
+    orgs = list(
+        Organization.objects.filter(
+            memberships__user=request.user, kind__in=services.LEAD_KINDS
+        ).order_by("name", "pk")
+    )
+    form: dict[str, Any] = {
+        "organization": str(orgs[0].pk) if len(orgs) == 1 else "",
+        "partners": [],
+        "industry": "",
+        "deliverables": "",
+        "budget_plan": [],
+        "fields": {},
+        "cost_lines": [],
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and orgs:
+        form = {
+            "organization": request.POST.get("organization", "").strip(),
+            "partners": [p.strip() for p in request.POST.getlist("partners")],
+            "industry": request.POST.get("industry", "").strip(),
+            "deliverables": request.POST.get("deliverables", ""),
+            "budget_plan": _posted_budget_rows(request.POST),
+            "fields": _posted_fields(program, request.POST),
+            "cost_lines": _posted_cost_lines(request.POST),
+        }
+        organization_id = _number_or_raw(form["organization"])
+        try:
+            if organization_id not in {o.pk for o in orgs}:  # as the API: not yours, not named
+                raise InvalidInput(
+                    [
+                        {
+                            "field": "organization",
+                            "message": _("Choose the organisation that leads the project."),
+                        }
+                    ]
+                )
+            project = services.project_create(
+                actor=request.user,
+                program_code=program.code,
+                organization_id=organization_id,
+                partner_ids=[_posted_id(raw) for raw in form["partners"]],
+                industry=form["industry"],
+                budget_plan=[
+                    {"year": _number_or_raw(row["year"]), "amount": row["amount"]}
+                    for row in form["budget_plan"]
+                ],
+                deliverables=form["deliverables"].splitlines(),
+                fields={k: v for k, v in form["fields"].items() if k not in services.JOINT_FIELDS},
+                cost_lines=form["cost_lines"],
+            )
+        except InvalidInput as exc:
+            errors = errors_by_field(exc)
+        except DomainError as exc:
+            errors = {"": [_detail(exc)]}
+        else:
+            messages.success(
+                request,
+                _(
+                    "Draft %(number)s saved. Each partner agency confirms its participation; "
+                    "upload the attachments, then submit."
+                )
+                % {"number": project.application.number},
+            )
+            return redirect("portal-application", pk=project.pk)
+    context = _apply_context(program, form=form, errors=errors, orgs=orgs)
+    return render(request, "navigation/apply.html", context)
 
 
 # ---------------------------------------------------------------- partner agencies

@@ -900,20 +900,21 @@ def objection_file(
     *, notice: Notice, name: str, contact: str, text: str, project_id: int | None = None
 ) -> Objection:
     """Anyone may object on the public page while the notice runs (no login)."""
-    name = _text(name, "name", max_length=100)
-    contact = _text(contact, "contact", max_length=100)
-    text = _text(text, "text", max_length=4000)
+    errors: list[dict] = []
+    name = _collect(errors, _text, name, "name", max_length=100)
+    contact = _collect(errors, _text, contact, "contact", max_length=100)
+    text = _collect(errors, _text, text, "text", max_length=4000)
+    project = None
+    if project_id is not None:  # the projects of a notice are fixed when it is published
+        project = notice.projects.select_related("application").filter(pk=project_id).first()
+        if project is None:
+            errors.append({"field": "project", "message": _("Not a project of this notice.")})
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if not notice.is_open_for_objections():
             raise Conflict(_("The public notice period is over."))
-        project = None
-        if project_id is not None:
-            project = notice.projects.filter(pk=project_id).first()
-            if project is None:
-                raise InvalidInput(
-                    [{"field": "project", "message": _("Not a project of this notice.")}]
-                )
         objection = Objection.objects.create(
             notice=notice, project=project, name=name, contact=contact, text=text
         )

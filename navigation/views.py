@@ -572,7 +572,7 @@ def ranking(request, code: str):
             amount = amounts.get(raw, "").strip()
             choice.append(
                 {
-                    "application": int(raw) if raw.isdigit() else raw,
+                    "application": _number_or_raw(raw),
                     "award_amount": amount or None,
                 }
             )
@@ -648,9 +648,10 @@ def _notice_page(
     notice: Notice,
     *,
     form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
     resolving: dict[str, Any] | None = None,
     error_message: str = "",
+    form_message: str = "",
     status: int = 200,
 ):
     """The public notice; for the city, the region and administrators also its objections,
@@ -685,6 +686,7 @@ def _notice_page(
         and services.may(user, services.SIGNS_OFF),
         "period_over": now > notice.ends_at,
         "error_message": error_message,
+        "form_message": form_message,
     }
     return render(request, "navigation/notice_detail.html", context, status=status)
 
@@ -700,11 +702,17 @@ def notice_detail(request, pk: int):
             name=form["name"],
             contact=form["contact"],
             text=form["text"],
-            project_id=int(form["project"]) if form["project"].isdigit() else None,
+            # "" is the notice as a whole; anything else names a project (or is refused)
+            project_id=_posted_id(form["project"]) if form["project"] else None,
         )
-    except DomainError as exc:
-        errors = {e["field"]: e["message"] for e in exc.errors} or {"": exc.detail}
-        return _notice_page(request, notice, form=form, errors=errors)
+    except InvalidInput as exc:
+        return _notice_page(
+            request, notice, form=form, errors=errors_by_field(exc), form_message=str(FIX_FIELDS)
+        )
+    except DomainError as exc:  # e.g. the period ended while the form was open
+        return _notice_page(
+            request, notice, form=form, error_message=_detail(exc), status=_status(exc)
+        )
     messages.success(request, _("Your objection was received; it will be answered."))
     return redirect("navigation-notice", pk=notice.pk)
 

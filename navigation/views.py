@@ -71,6 +71,7 @@ MILESTONE_DECISIONS = (
     ("approve", gettext_lazy("Accept")),
     ("return", gettext_lazy("Return for changes")),
 )
+CHOOSE_A_DECISION = gettext_lazy("Choose a decision")
 
 
 def _or_404(lookup, *args):
@@ -726,6 +727,12 @@ def objection_resolve(request, pk: int):
         "resolution": request.POST.get("resolution", ""),
     }
     try:
+        # no radio chosen by someone who may resolve: said plainly at the field (the service's
+        # own answer names the codes it takes, and refuses anyone else first)
+        if form["outcome"] not in dict(OUTCOMES) and services.may(
+            request.user, services.RESOLVES_OBJECTIONS
+        ):
+            raise InvalidInput([{"field": "outcome", "message": str(CHOOSE_A_DECISION)}])
         services.objection_resolve(
             actor=request.user,
             objection=objection,
@@ -860,8 +867,7 @@ def _milestone_page(
         "can_report": member
         and milestone.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED),
         "waits_for_earlier": services.waits_for_earlier(milestone),
-        "can_decide": milestone.status == Milestone.Status.SUBMITTED
-        and services.reviews_milestone_at(request.user, milestone),
+        "can_decide": _can_decide(request.user, milestone),
         "level_label": _level_label(services.milestone_level(milestone)),
         "history": history,
         "return_comment": returned[-1].comment
@@ -874,6 +880,14 @@ def _milestone_page(
         "error_message": error_message,
     }
     return render(request, "navigation/milestone_detail.html", context, status=status)
+
+
+def _can_decide(user, milestone: Milestone) -> bool:
+    """The decision form is for a reviewer at the submitted milestone's level (the service
+    also refuses the applicant organisation's own people)."""
+    return milestone.status == Milestone.Status.SUBMITTED and services.reviews_milestone_at(
+        user, milestone
+    )
 
 
 def _level_label(level: str) -> str:
@@ -927,6 +941,11 @@ def milestone_decision(request, pk: int):
         "comment": request.POST.get("comment", ""),
     }
     try:
+        # no radio chosen by someone who may decide: said plainly at the field
+        if decision["decision"] not in dict(MILESTONE_DECISIONS) and _can_decide(
+            request.user, milestone
+        ):
+            raise InvalidInput([{"field": "decision", "message": str(CHOOSE_A_DECISION)}])
         services.milestone_decide(actor=request.user, milestone=milestone, **decision)
     except InvalidInput as exc:
         return _milestone_page(

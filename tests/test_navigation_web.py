@@ -356,6 +356,13 @@ def test_the_city_resolves_objections_and_the_region_signs_off(noticed, scored):
     assert "合作机构资质存疑" in html and "li@example.com" in html
     assert f'action="{resolve}"' in html and sign_off not in html
     assert f'href="{url}"' in page(city.get("/review/"))
+    # no outcome chosen: a plain message at the radios, the typed resolution kept, no 500
+    r = city.post(resolve, {"resolution": "经核实资质符合要求"})
+    assert r.status_code == 200
+    html = page(r)
+    assert f'id="err-outcome-{objection.pk}"' in html and "请选择审核结论" in html
+    assert "请使用" not in html and "经核实资质符合要求</textarea>" in html
+    assert Objection.objects.get(pk=objection.pk).status == Objection.Status.OPEN
     r = city.post(resolve, {"outcome": "upheld", "resolution": ""})
     assert r.status_code == 200
     html = page(r)
@@ -494,6 +501,12 @@ def test_the_applicant_reports_on_milestones_and_the_city_decides(contracted):
 
     city = web("reviewer-city")
     assert "1 份里程碑报告等待您审核" in page(city.get("/review/"))
+    r = city.post(f"{url}decision/", {"comment": "材料齐全"})  # no radio chosen
+    assert r.status_code == 200
+    html = page(r)
+    assert 'id="err-decision"' in html and "请选择审核结论" in html and "请使用" not in html
+    assert "材料齐全</textarea>" in html
+    assert Milestone.objects.get(pk=first.pk).status == Milestone.Status.SUBMITTED
     html = page(city.get("/navigation/milestones/"))
     assert contracted["number"] in html and f'href="{url}"' in html
     r = city.post(f"{url}decision/", {"decision": "return", "comment": ""})
@@ -521,6 +534,16 @@ def test_the_pages_switch_to_english(drawn):
     assert 'lang="en"' in html and "Conflict of interest declaration" in html
     r = expert.post(f"/navigation/reviews/{review.pk}/declaration/", {})
     assert "Say whether you have a conflict of interest." in page(r)
+
+
+def test_a_missing_decision_is_said_plainly_in_english_too(contracted):
+    milestone = Milestone.objects.filter(contract__project_id=contracted["id"]).first()
+    web("applicant").post(f"/navigation/milestones/{milestone.pk}/report/", {"report": "完成"})
+    city = web("reviewer-city")
+    city.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    r = city.post(f"/navigation/milestones/{milestone.pk}/decision/", {"decision": ""})
+    assert r.status_code == 200 and "Choose a decision" in page(r)
+    assert "Use approve or return" not in page(r)
 
 
 def test_odd_input_is_answered_never_a_500(contracted):

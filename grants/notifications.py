@@ -49,6 +49,24 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    def get_kind_display(self) -> str:
+        """The kind's label, also for the kinds other apps send (not in ``Kind``: no migration)."""
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+
+# Kinds sent by the navigation and agency apps, labelled for the notification list.
+OTHER_KINDS = {
+    "expert_drawn": _("Drawn as an expert"),
+    "navigation_eligible": _("Navigation project eligible"),
+    "partner_named": _("Named as a partner agency"),
+    "objection_filed": _("Objection filed"),
+    "milestone_review": _("Milestone report to review"),
+    "milestone_returned": _("Milestone report returned"),
+    "milestone_overdue": _("Milestone overdue"),
+    "qualification_warn": _("Qualification expiring"),
+}
+KIND_LABELS = dict(Notification.Kind.choices) | OTHER_KINDS
+
 
 def render_notification(kind: str, language: str, context: dict) -> tuple[str, str]:
     with translation.override(language):

@@ -292,6 +292,8 @@ def claim_new(request, code: str):
     program = Program.objects.filter(code=code, is_active=True).first()
     if program is None:
         raise Http404(_("No such programme."))
+    if program.kind == ProgramKind.NAVIGATION:  # a joint application, with its partners
+        return redirect("navigation-apply", code=program.code)
     orgs = list(_my_organizations(request.user))
     if not orgs:
         messages.info(request, _("Register your organisation first."))

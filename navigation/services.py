@@ -118,6 +118,16 @@ def _members(organization_id: int) -> list:
     ]
 
 
+def _members_of(organization_ids: list[int]) -> list:
+    """The active people acting for any of the organisations (each once)."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__organization_id__in=organization_ids, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def _admins() -> list:
     return list(
         get_user_model()
@@ -187,7 +197,9 @@ def _clean_budget_plan(plan: Any) -> list[dict]:
     for i, row in enumerate(plan):
         year = row.get("year") if isinstance(row, dict) else None
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-            errors.append({"field": f"budget_plan[{i}].year", "message": _("A year.")})
+            errors.append(
+                {"field": f"budget_plan[{i}].year", "message": _("A year from 2000 to 2100.")}
+            )
             continue
         if year in years:
             errors.append({"field": f"budget_plan[{i}].year", "message": _("A year twice.")})
@@ -216,6 +228,37 @@ def _clean_deliverables(value: Any) -> list[str]:
     return items
 
 
+# The application fields a joint application fills in itself (from the project's own input).
+JOINT_FIELDS = ("industry", "partner_agency", "deliverables")
+
+
+def admitted_agencies():
+    """Organisations that may be named as partners: IP service agencies admitted to the cluster."""
+    from agencies.models import AgencyStatus
+
+    return Organization.objects.filter(
+        kind=OrganizationKind.SERVICE_AGENCY, agency__status=AgencyStatus.ADMITTED
+    ).order_by("name", "pk")
+
+
+def industries_for(program: Program) -> list[str]:
+    """The target industries a project of ``program`` may name: the programme's configured
+    choices for its ``industry`` field that the navigation programme knows (else all of them)."""
+    field = program.fields.filter(name="industry").first()
+    if field is None or not field.choices:
+        return list(INDUSTRIES)
+    return [c for c in field.choices if c in INDUSTRIES]
+
+
+def _collect(errors: list[dict], clean, *args, **kwargs):
+    """Run a cleaner, adding its errors to ``errors`` (so one answer names every bad field)."""
+    try:
+        return clean(*args, **kwargs)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+        return None
+
+
 def project_create(
     *,
     actor,
@@ -228,8 +271,11 @@ def project_create(
     fields: dict | None = None,
     cost_lines: list | None = None,
 ) -> NavigationProject:
-    """A joint application as a draft: lead organisation, partner agencies, industry, plan."""
-    from grants.services import application_create
+    """A joint application as a draft: lead organisation, partner agencies, industry, plan.
+
+    Every bad input is reported at once (the project's own, the programme's fields and the
+    cost lines). Each partner agency's people are told (in-app, e-mail after commit)."""
+    from grants.services import _clean_cost_lines, _clean_fields, application_create
 
     program = Program.objects.filter(code=program_code, kind=ProgramKind.NAVIGATION).first()
     if program is None:
@@ -258,21 +304,9 @@ def project_create(
     partners = {o.pk: o for o in Organization.objects.filter(pk__in=partner_ids)}
     if not partner_ids:
         errors.append({"field": "partners", "message": _("Name at least one partner agency.")})
-    from agencies.models import Agency, AgencyStatus
-
-    admitted = set(
-        Agency.objects.filter(
-            organization_id__in=partner_ids, status=AgencyStatus.ADMITTED
-        ).values_list("organization_id", flat=True)
-    )
+    admitted = set(admitted_agencies().filter(pk__in=partner_ids).values_list("pk", flat=True))
     for i, pk in enumerate(partner_ids):
-        org = partners.get(pk)
-        if (
-            org is None
-            or org.kind != OrganizationKind.SERVICE_AGENCY
-            or pk == organization_id
-            or pk not in admitted
-        ):
+        if pk not in admitted or pk == organization_id:
             errors.append(
                 {
                     "field": f"partners[{i}]",
@@ -282,9 +316,12 @@ def project_create(
                     ),
                 }
             )
-    plan = _clean_budget_plan(budget_plan)
-    items = _clean_deliverables(deliverables)
-    if errors:
+    plan = _collect(errors, _clean_budget_plan, budget_plan)
+    items = _collect(errors, _clean_deliverables, deliverables)
+    if errors:  # the programme's fields and cost lines too, checked again when the draft is made
+        own = {k: v for k, v in (fields or {}).items() if k not in JOINT_FIELDS}
+        _collect(errors, _clean_fields, program, own, require_all=False)
+        _collect(errors, _clean_cost_lines, program, cost_lines or [])
         raise InvalidInput(errors)
     fields = dict(fields or {})
     fields["industry"] = industry
@@ -316,6 +353,15 @@ def project_create(
                 "budget_plan": plan,
                 "deliverables": items,
             },
+        )
+        # the people of each partner agency (not the applicant who named it, if one of them)
+        notify(
+            users=[
+                user for user in _members_of(partner_ids) if user.pk != getattr(actor, "pk", None)
+            ],
+            kind="partner_named",
+            application=application,
+            context={"lead": application.organization},
         )
     return project
 
@@ -854,20 +900,21 @@ def objection_file(
     *, notice: Notice, name: str, contact: str, text: str, project_id: int | None = None
 ) -> Objection:
     """Anyone may object on the public page while the notice runs (no login)."""
-    name = _text(name, "name", max_length=100)
-    contact = _text(contact, "contact", max_length=100)
-    text = _text(text, "text", max_length=4000)
+    errors: list[dict] = []
+    name = _collect(errors, _text, name, "name", max_length=100)
+    contact = _collect(errors, _text, contact, "contact", max_length=100)
+    text = _collect(errors, _text, text, "text", max_length=4000)
+    project = None
+    if project_id is not None:  # the projects of a notice are fixed when it is published
+        project = notice.projects.select_related("application").filter(pk=project_id).first()
+        if project is None:
+            errors.append({"field": "project", "message": _("Not a project of this notice.")})
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if not notice.is_open_for_objections():
             raise Conflict(_("The public notice period is over."))
-        project = None
-        if project_id is not None:
-            project = notice.projects.filter(pk=project_id).first()
-            if project is None:
-                raise InvalidInput(
-                    [{"field": "project", "message": _("Not a project of this notice.")}]
-                )
         objection = Objection.objects.create(
             notice=notice, project=project, name=name, contact=contact, text=text
         )

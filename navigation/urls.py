@@ -18,6 +18,8 @@ urlpatterns = [
         name="navigation-objection-resolve",
     ),
     path("navigation/<slug:code>/ranking/", views.ranking, name="navigation-ranking"),
+    # the joint application (the portal's "Apply" leads here for a navigation programme)
+    path("navigation/<slug:code>/apply/", views.project_apply, name="navigation-apply"),
     # partner agencies
     path("navigation/partners/", views.partner_list, name="navigation-partners"),
     path(

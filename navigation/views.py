@@ -29,7 +29,15 @@ from django.views.decorators.http import require_POST
 
 from grants.audit import AuditEntry
 from grants.errors import DomainError, InvalidInput, NotFound
-from grants.models import EDITABLE_STATUSES, Membership, Program, ProgramKind, Role
+from grants.models import (
+    EDITABLE_STATUSES,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Program,
+    ProgramKind,
+    Role,
+)
 from grants.portal import errors_by_field
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from navigation import services
@@ -63,6 +71,7 @@ MILESTONE_DECISIONS = (
     ("approve", gettext_lazy("Accept")),
     ("return", gettext_lazy("Return for changes")),
 )
+CHOOSE_A_DECISION = gettext_lazy("Choose a decision")
 
 
 def _or_404(lookup, *args):
@@ -133,6 +142,164 @@ def inbox_block(user) -> dict[str, Any]:
         )
         block["now"] = timezone.now()
     return block
+
+
+# ---------------------------------------------------------------- the joint application
+
+
+def _number_or_raw(raw: str) -> int | str:
+    """An id or a year as typed: a whole number when it is one (ASCII digits, bounded), else the
+    text itself, which the service names as the error at its field."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else raw
+
+
+def _posted_id(raw: str) -> int:
+    """A posted id; 0 (no such row, refused by the service) when it is not a whole number."""
+    value = _number_or_raw(raw.strip())
+    return value if isinstance(value, int) else 0
+
+
+def _posted_budget_rows(post) -> list[dict[str, str]]:
+    rows = []
+    for year, amount in zip(post.getlist("plan_year"), post.getlist("plan_amount"), strict=False):
+        if year.strip() or amount.strip():  # an empty row is no row
+            rows.append({"year": year.strip(), "amount": amount.strip()})
+    return rows
+
+
+# the application fields a joint application fills in, shown at the form's own inputs
+JOINT_FIELD_INPUTS = {
+    "industry": "industry",
+    "partner_agency": "partners",
+    "deliverables": "deliverables",
+}
+
+
+def _apply_context(program, *, form, errors, orgs):
+    from grants.portal import _cost_rows, _field_specs
+
+    joint = set(services.JOINT_FIELDS)
+    errors = dict(errors or {})
+    for name, shown_at in JOINT_FIELD_INPUTS.items():
+        if f"fields.{name}" in errors:
+            errors[shown_at] = errors.get(shown_at, []) + errors.pop(f"fields.{name}")
+    plan_rows = []
+    for i, row in enumerate(form["budget_plan"]):
+        year = errors.get(f"budget_plan[{i}].year", [])
+        amount = errors.get(f"budget_plan[{i}].amount", [])
+        plan_rows.append(
+            row | {"year_bad": bool(year), "amount_bad": bool(amount), "errors": year + amount}
+        )
+    plan_rows = plan_rows or [{"year": "", "amount": "", "errors": []}]
+    shown = {"organization", "partners", "industry", "deliverables", "budget_plan"}
+    other_errors = [
+        m
+        for key, msgs in errors.items()
+        if key not in shown
+        and not key.startswith(("partners[", "budget_plan[", "fields.", "cost_lines["))
+        for m in msgs
+    ]
+    return {
+        "program": program,
+        "form": form,
+        "errors": errors,
+        "other_errors": other_errors,
+        "partner_errors": [
+            m
+            for key, msgs in errors.items()
+            if key == "partners" or key.startswith("partners[")
+            for m in msgs
+        ],
+        "organizations": orgs,
+        "agencies": list(services.admitted_agencies()),
+        "industries": services.industries_for(program),
+        "plan_rows": plan_rows,
+        "field_specs": [
+            f for f in _field_specs(program, form["fields"], errors) if f["name"] not in joint
+        ],
+        "cost_rows": _cost_rows(program, form["cost_lines"], errors),
+        "cost_kinds": list(program.cost_line_kinds.all()),
+        "lead_kinds": [OrganizationKind(k).label for k in services.LEAD_KINDS],
+    }
+
+
+@login_required
+def project_apply(request, code: str):
+    """The joint application form of a navigation programme: lead organisation, partner
+    agencies, industry, deliverables, budget plan by year, the programme's other fields and the
+    cost lines. ``navigation.services.project_create`` makes the draft; its errors are shown at
+    their fields with everything typed kept."""
+    from grants.portal import _posted_cost_lines, _posted_fields
+
+    program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION, is_active=True).first()
+    if program is None:
+        raise Http404(_("No such programme."))
+    orgs = list(
+        Organization.objects.filter(
+            memberships__user=request.user, kind__in=services.LEAD_KINDS
+        ).order_by("name", "pk")
+    )
+    form: dict[str, Any] = {
+        "organization": str(orgs[0].pk) if len(orgs) == 1 else "",
+        "partners": [],
+        "industry": "",
+        "deliverables": "",
+        "budget_plan": [],
+        "fields": {},
+        "cost_lines": [],
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and orgs:
+        form = {
+            "organization": request.POST.get("organization", "").strip(),
+            "partners": [p.strip() for p in request.POST.getlist("partners")],
+            "industry": request.POST.get("industry", "").strip(),
+            "deliverables": request.POST.get("deliverables", ""),
+            "budget_plan": _posted_budget_rows(request.POST),
+            "fields": _posted_fields(program, request.POST),
+            "cost_lines": _posted_cost_lines(request.POST),
+        }
+        organization_id = _number_or_raw(form["organization"])
+        try:
+            if organization_id not in {o.pk for o in orgs}:  # as the API: not yours, not named
+                raise InvalidInput(
+                    [
+                        {
+                            "field": "organization",
+                            "message": _("Choose the organisation that leads the project."),
+                        }
+                    ]
+                )
+            project = services.project_create(
+                actor=request.user,
+                program_code=program.code,
+                organization_id=organization_id,
+                partner_ids=[_posted_id(raw) for raw in form["partners"]],
+                industry=form["industry"],
+                budget_plan=[
+                    {"year": _number_or_raw(row["year"]), "amount": row["amount"]}
+                    for row in form["budget_plan"]
+                ],
+                deliverables=form["deliverables"].splitlines(),
+                fields={k: v for k, v in form["fields"].items() if k not in services.JOINT_FIELDS},
+                cost_lines=form["cost_lines"],
+            )
+        except InvalidInput as exc:
+            errors = errors_by_field(exc)
+        except DomainError as exc:
+            errors = {"": [_detail(exc)]}
+        else:
+            messages.success(
+                request,
+                _(
+                    "Draft %(number)s saved. Each partner agency confirms its participation; "
+                    "upload the attachments, then submit."
+                )
+                % {"number": project.application.number},
+            )
+            return redirect("portal-application", pk=project.pk)
+    context = _apply_context(program, form=form, errors=errors, orgs=orgs)
+    return render(request, "navigation/apply.html", context)
 
 
 # ---------------------------------------------------------------- partner agencies
@@ -406,7 +573,7 @@ def ranking(request, code: str):
             amount = amounts.get(raw, "").strip()
             choice.append(
                 {
-                    "application": int(raw) if raw.isdigit() else raw,
+                    "application": _number_or_raw(raw),
                     "award_amount": amount or None,
                 }
             )
@@ -482,9 +649,10 @@ def _notice_page(
     notice: Notice,
     *,
     form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
     resolving: dict[str, Any] | None = None,
     error_message: str = "",
+    form_message: str = "",
     status: int = 200,
 ):
     """The public notice; for the city, the region and administrators also its objections,
@@ -519,6 +687,7 @@ def _notice_page(
         and services.may(user, services.SIGNS_OFF),
         "period_over": now > notice.ends_at,
         "error_message": error_message,
+        "form_message": form_message,
     }
     return render(request, "navigation/notice_detail.html", context, status=status)
 
@@ -534,11 +703,17 @@ def notice_detail(request, pk: int):
             name=form["name"],
             contact=form["contact"],
             text=form["text"],
-            project_id=int(form["project"]) if form["project"].isdigit() else None,
+            # "" is the notice as a whole; anything else names a project (or is refused)
+            project_id=_posted_id(form["project"]) if form["project"] else None,
         )
-    except DomainError as exc:
-        errors = {e["field"]: e["message"] for e in exc.errors} or {"": exc.detail}
-        return _notice_page(request, notice, form=form, errors=errors)
+    except InvalidInput as exc:
+        return _notice_page(
+            request, notice, form=form, errors=errors_by_field(exc), form_message=str(FIX_FIELDS)
+        )
+    except DomainError as exc:  # e.g. the period ended while the form was open
+        return _notice_page(
+            request, notice, form=form, error_message=_detail(exc), status=_status(exc)
+        )
     messages.success(request, _("Your objection was received; it will be answered."))
     return redirect("navigation-notice", pk=notice.pk)
 
@@ -552,6 +727,12 @@ def objection_resolve(request, pk: int):
         "resolution": request.POST.get("resolution", ""),
     }
     try:
+        # no radio chosen by someone who may resolve: said plainly at the field (the service's
+        # own answer names the codes it takes, and refuses anyone else first)
+        if form["outcome"] not in dict(OUTCOMES) and services.may(
+            request.user, services.RESOLVES_OBJECTIONS
+        ):
+            raise InvalidInput([{"field": "outcome", "message": str(CHOOSE_A_DECISION)}])
         services.objection_resolve(
             actor=request.user,
             objection=objection,
@@ -686,8 +867,7 @@ def _milestone_page(
         "can_report": member
         and milestone.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED),
         "waits_for_earlier": services.waits_for_earlier(milestone),
-        "can_decide": milestone.status == Milestone.Status.SUBMITTED
-        and services.reviews_milestone_at(request.user, milestone),
+        "can_decide": _can_decide(request.user, milestone),
         "level_label": _level_label(services.milestone_level(milestone)),
         "history": history,
         "return_comment": returned[-1].comment
@@ -700,6 +880,14 @@ def _milestone_page(
         "error_message": error_message,
     }
     return render(request, "navigation/milestone_detail.html", context, status=status)
+
+
+def _can_decide(user, milestone: Milestone) -> bool:
+    """The decision form is for a reviewer at the submitted milestone's level (the service
+    also refuses the applicant organisation's own people)."""
+    return milestone.status == Milestone.Status.SUBMITTED and services.reviews_milestone_at(
+        user, milestone
+    )
 
 
 def _level_label(level: str) -> str:
@@ -753,6 +941,11 @@ def milestone_decision(request, pk: int):
         "comment": request.POST.get("comment", ""),
     }
     try:
+        # no radio chosen by someone who may decide: said plainly at the field
+        if decision["decision"] not in dict(MILESTONE_DECISIONS) and _can_decide(
+            request.user, milestone
+        ):
+            raise InvalidInput([{"field": "decision", "message": str(CHOOSE_A_DECISION)}])
         services.milestone_decide(actor=request.user, milestone=milestone, **decision)
     except InvalidInput as exc:
         return _milestone_page(

@@ -5,6 +5,7 @@ applicants report on milestones and the city decides them. Pages are Chinese by 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -355,6 +356,13 @@ def test_the_city_resolves_objections_and_the_region_signs_off(noticed, scored):
     assert "合作机构资质存疑" in html and "li@example.com" in html
     assert f'action="{resolve}"' in html and sign_off not in html
     assert f'href="{url}"' in page(city.get("/review/"))
+    # no outcome chosen: a plain message at the radios, the typed resolution kept, no 500
+    r = city.post(resolve, {"resolution": "经核实资质符合要求"})
+    assert r.status_code == 200
+    html = page(r)
+    assert f'id="err-outcome-{objection.pk}"' in html and "请选择审核结论" in html
+    assert "请使用" not in html and "经核实资质符合要求</textarea>" in html
+    assert Objection.objects.get(pk=objection.pk).status == Objection.Status.OPEN
     r = city.post(resolve, {"outcome": "upheld", "resolution": ""})
     assert r.status_code == 200
     html = page(r)
@@ -386,6 +394,13 @@ def test_the_city_resolves_objections_and_the_region_signs_off(noticed, scored):
     assert set(NavigationProject.objects.values_list("stage", flat=True)) == {Stage.AWARDED}
 
 
+def _row(html: str, number: str) -> str:
+    """The table row of the notice naming ``number``."""
+    match = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(number)}.*?</tr>", html, re.S)
+    assert match, number
+    return match[0]
+
+
 def test_an_upheld_objection_withdraws_its_project(noticed, scored):
     objection = _object(noticed, scored[1]["id"])
     city = web("reviewer-city")
@@ -399,6 +414,45 @@ def test_an_upheld_objection_withdraws_its_project(noticed, scored):
     project = NavigationProject.objects.get(pk=scored[1]["id"])
     assert project.stage == Stage.WITHDRAWN
     assert "撤销入选" in page(web("applicant").get(f"/portal/applications/{scored[1]['id']}/"))
+
+    # the public notice shows it withdrawn (struck, labelled), without naming the objector
+    url = f"/navigation/notices/{noticed.pk}/"
+    for client in (Client(), web("applicant"), city):
+        html = page(client.get(url))
+        withdrawn = _row(html, scored[1]["number"])
+        assert 'class="withdrawn"' in withdrawn and "已撤回（异议成立）" in withdrawn
+        kept = _row(html, scored[0]["number"])
+        assert "withdrawn" not in kept and "公示中" in kept
+    html = page(Client().get(url))
+    assert "李四" not in html and "li@example.com" not in html and "资质存疑" not in html
+    # and it is no longer offered to object to
+    assert f'<option value="{scored[1]["id"]}"' not in html
+    assert f'<option value="{scored[0]["id"]}"' in html
+
+
+def test_the_public_objection_form_shows_errors_at_their_fields(noticed, scored):
+    url = f"/navigation/notices/{noticed.pk}/"
+    anyone = Client()
+    typed = {"name": " ", "contact": "", "text": "合作机构资质存疑", "project": scored[0]["id"]}
+    r = anyone.post(url, typed)
+    assert r.status_code == 200
+    html = page(r)
+    assert 'id="err-o-name"' in html and 'id="err-o-contact"' in html
+    assert "此项为必填项" in html and 'id="err-o-text"' not in html
+    assert "合作机构资质存疑</textarea>" in html
+    assert f'<option value="{scored[0]["id"]}" selected>' in html
+    r = anyone.post(url, typed | {"name": "王五", "contact": "x" * 101, "project": "999999"})
+    html = page(r)
+    assert 'value="王五"' in html and 'id="err-o-project"' in html and 'id="err-o-contact"' in html
+    for odd in ("²", "99999999999999999999", "abc"):  # hand-made: answered at the field
+        r = anyone.post(url, typed | {"name": "王五", "contact": "13800000000", "project": odd})
+        assert r.status_code == 200 and 'id="err-o-project"' in page(r), odd
+    assert not Objection.objects.exists()
+    # after the period the form is gone, and a late post is told so (no 500)
+    with time_machine.travel(noticed.ends_at + dt.timedelta(hours=1), tick=False):
+        r = anyone.post(url, typed | {"name": "王五", "contact": "13800000000"})
+        assert r.status_code == 409 and "公示期已结束" in page(r)
+    assert not Objection.objects.exists()
 
 
 # ---------------------------------------------------------------- milestones
@@ -447,6 +501,12 @@ def test_the_applicant_reports_on_milestones_and_the_city_decides(contracted):
 
     city = web("reviewer-city")
     assert "1 份里程碑报告等待您审核" in page(city.get("/review/"))
+    r = city.post(f"{url}decision/", {"comment": "材料齐全"})  # no radio chosen
+    assert r.status_code == 200
+    html = page(r)
+    assert 'id="err-decision"' in html and "请选择审核结论" in html and "请使用" not in html
+    assert "材料齐全</textarea>" in html
+    assert Milestone.objects.get(pk=first.pk).status == Milestone.Status.SUBMITTED
     html = page(city.get("/navigation/milestones/"))
     assert contracted["number"] in html and f'href="{url}"' in html
     r = city.post(f"{url}decision/", {"decision": "return", "comment": ""})
@@ -476,6 +536,16 @@ def test_the_pages_switch_to_english(drawn):
     assert "Say whether you have a conflict of interest." in page(r)
 
 
+def test_a_missing_decision_is_said_plainly_in_english_too(contracted):
+    milestone = Milestone.objects.filter(contract__project_id=contracted["id"]).first()
+    web("applicant").post(f"/navigation/milestones/{milestone.pk}/report/", {"report": "完成"})
+    city = web("reviewer-city")
+    city.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    r = city.post(f"/navigation/milestones/{milestone.pk}/decision/", {"decision": ""})
+    assert r.status_code == 200 and "Choose a decision" in page(r)
+    assert "Use approve or return" not in page(r)
+
+
 def test_odd_input_is_answered_never_a_500(contracted):
     """Hand-made posts: unknown choices, text for numbers, missing fields, foreign ids."""
     milestone = Milestone.objects.filter(contract__project_id=contracted["id"]).first()
@@ -485,6 +555,7 @@ def test_odd_input_is_answered_never_a_500(contracted):
         (city, f"/navigation/milestones/{milestone.pk}/decision/", {"decision": "maybe"}),
         (city, "/navigation/milestones/999999/decision/", {"decision": "approve"}),
         (city, "/navigation/navigation/ranking/", {"selected": ["1e9"], "comment": "x"}),
+        (city, "/navigation/navigation/ranking/", {"selected": ["²"], "comment": "x"}),
         (city, "/navigation/objections/999999/resolve/", {"outcome": "dismissed"}),
         (city, f"/navigation/notices/{Notice.objects.get().pk}/sign-off/", {}),
         (applicant, "/navigation/reviews/999999/", {"score_base": "NaN"}),

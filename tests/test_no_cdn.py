@@ -39,6 +39,8 @@ def pages(submitted_app) -> list[tuple[str, Client, str]]:
         ("/portal/", applicant, "portal"),
         ("/portal/organizations/new/", applicant, "organisation form"),
         ("/portal/programs/cert-subsidy/apply/", applicant, "claim form"),
+        ("/navigation/navigation/apply/", applicant, "joint application form"),
+        ("/navigation/notices/", anonymous, "public notices"),
         (f"/portal/applications/{submitted_app['id']}/", applicant, "application page"),
         ("/review/", web("reviewer-tianshan"), "inbox"),
         (f"/review/tasks/{task}/", web("reviewer-tianshan"), "task page"),

@@ -36,8 +36,9 @@
     check();
   });
 
-  // Cost lines: add and remove rows; ids stay unique so every <label for> keeps its field.
-  document.querySelectorAll("[data-cost-rows]").forEach(function (list) {
+  // Cost lines (and other row lists, e.g. a budget plan by year): add and remove rows; ids
+  // stay unique so every <label for> keeps its field.
+  document.querySelectorAll("[data-cost-rows], [data-rows]").forEach(function (list) {
     var counter = list.children.length + 100;
     var addButton = list.parentElement.querySelector("[data-add-row]");
     function bindRemove(row) {

@@ -901,6 +901,26 @@ def milestone_detail(request, pk: int):
     return _milestone_page(request, _milestone_or_404(request, pk))
 
 
+def _milestone_refused(request, milestone, exc: DomainError, **typed):
+    """The milestone page again after the service refused: bad input at its fields, any other
+    refusal as the service's message (on the milestone as it is now); what was typed is kept."""
+    if isinstance(exc, InvalidInput):
+        return _milestone_page(
+            request,
+            milestone,
+            errors=errors_by_field(exc),
+            error_message=str(FIX_FIELDS),
+            **typed,
+        )
+    return _milestone_page(
+        request,
+        _milestone_or_404(request, milestone.pk),
+        error_message=_detail(exc),
+        status=_status(exc),
+        **typed,
+    )
+
+
 @login_required
 @require_POST
 def milestone_report(request, pk: int):
@@ -908,22 +928,8 @@ def milestone_report(request, pk: int):
     report = request.POST.get("report", "")
     try:
         services.milestone_submit(actor=request.user, milestone=milestone, report=report)
-    except InvalidInput as exc:
-        return _milestone_page(
-            request,
-            milestone,
-            report=report,
-            errors=errors_by_field(exc),
-            error_message=str(FIX_FIELDS),
-        )
     except DomainError as exc:
-        return _milestone_page(
-            request,
-            _milestone_or_404(request, pk),
-            report=report,
-            error_message=_detail(exc),
-            status=_status(exc),
-        )
+        return _milestone_refused(request, milestone, exc, report=report)
     messages.success(
         request,
         _("Your report on “%(label)s” is submitted for review.")
@@ -947,22 +953,8 @@ def milestone_decision(request, pk: int):
         ):
             raise InvalidInput([{"field": "decision", "message": str(CHOOSE_A_DECISION)}])
         services.milestone_decide(actor=request.user, milestone=milestone, **decision)
-    except InvalidInput as exc:
-        return _milestone_page(
-            request,
-            milestone,
-            decision=decision,
-            errors=errors_by_field(exc),
-            error_message=str(FIX_FIELDS),
-        )
     except DomainError as exc:
-        return _milestone_page(
-            request,
-            _milestone_or_404(request, pk),
-            decision=decision,
-            error_message=_detail(exc),
-            status=_status(exc),
-        )
+        return _milestone_refused(request, milestone, exc, decision=decision)
     milestone.refresh_from_db()
     messages.success(
         request,

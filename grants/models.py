@@ -251,6 +251,19 @@ class ProgramKind(models.TextChoices):
     GENERAL = "general", _("General grant")
 
 
+# Application fields that a programme kind's own records write, not the applicant's form: a
+# joint navigation application copies its industry, partners and deliverables from the
+# project record (which the expert draw and the letters read), so editing them as plain
+# fields would let the two drift apart.
+DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
+    ProgramKind.NAVIGATION: ("industry", "partner_agency", "deliverables"),
+}
+
+
+def derived_fields(program) -> tuple[str, ...]:
+    return DERIVED_FIELDS.get(program.kind, ())
+
+
 def validate_levels(value) -> None:
     allowed = {choice.value for choice in Level}
     if not isinstance(value, list) or not value:

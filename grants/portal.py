@@ -31,6 +31,7 @@ from grants.models import (
     Program,
     ProgramKind,
     Status,
+    derived_fields,
 )
 from grants.selectors import applications_visible_to, is_member
 
@@ -192,6 +193,7 @@ def organization_new(request):
 
 
 def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, list[str]]):
+    derived = derived_fields(program)
     specs = []
     for f in program.fields.all():
         value = values.get(f.name)
@@ -209,6 +211,7 @@ def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, lis
                 "choices": f.choices,
                 "value": shown,
                 "errors": errors.get(f"fields.{f.name}", []),
+                "derived": f.name in derived,  # shown, not edited here (see DERIVED_FIELDS)
             }
         )
     return specs
@@ -217,7 +220,10 @@ def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, lis
 def _posted_fields(program: Program, post) -> dict[str, Any]:
     """The typed values the services expect: text and dates as strings, numbers, booleans."""
     out: dict[str, Any] = {}
+    derived = derived_fields(program)
     for f in program.fields.all():
+        if f.name in derived:
+            continue
         raw = post.get(f"field_{f.name}", "").strip()
         if raw == "":
             continue

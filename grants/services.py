@@ -42,6 +42,7 @@ from grants.models import (
     RoleAssignment,
     Sequence,
     Status,
+    derived_fields,
     validate_uscc,
 )
 from grants.selectors import is_member
@@ -458,6 +459,27 @@ def _lock_editable(application: Application) -> Application:
     return locked
 
 
+def _keep_derived(application: Application, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with the programme's derived fields as they are (see ``DERIVED_FIELDS``):
+    left out, they stay; sent with another value, a 422 names them."""
+    derived = derived_fields(application.program)
+    current = application.fields or {}
+    changed = [n for n in derived if n in fields and fields[n] != current.get(n)]
+    if changed:
+        raise InvalidInput(
+            [
+                {
+                    "field": f"fields.{name}",
+                    "message": _(
+                        "Set by the joint project's own record; it cannot be edited here."
+                    ),
+                }
+                for name in changed
+            ]
+        )
+    return {**fields, **{n: current[n] for n in derived if n in current}}
+
+
 def application_update(
     *, actor, application: Application, fields: Any = None, cost_lines: Any = None
 ) -> Application:
@@ -469,6 +491,7 @@ def application_update(
     with transaction.atomic():
         locked = _lock_editable(application)
         if cleaned_fields is not None:
+            cleaned_fields = _keep_derived(locked, cleaned_fields)
             locked.fields = cleaned_fields
             locked.save(update_fields=["fields", "updated_at"])
         if cleaned_lines is not None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from grants.audit import audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import (
+    DERIVED_FIELDS,
     EDITABLE_STATUSES,
     Application,
     Level,
@@ -229,7 +230,7 @@ def _clean_deliverables(value: Any) -> list[str]:
 
 
 # The application fields a joint application fills in itself (from the project's own input).
-JOINT_FIELDS = ("industry", "partner_agency", "deliverables")
+JOINT_FIELDS = DERIVED_FIELDS[ProgramKind.NAVIGATION]
 
 
 def admitted_agencies():

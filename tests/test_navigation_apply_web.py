@@ -203,3 +203,32 @@ def test_the_partner_agency_is_told_with_a_link_to_confirm(
     assert note.subject in html and 'href="/navigation/partners/"' in html
     assert "被列为合作服务机构" in html  # the kind's label, not its code
     assert number in page(agency.get("/navigation/partners/"))
+
+
+def test_the_projects_own_fields_are_shown_not_edited_on_the_draft(applicant, lead, demo_agency):
+    from tests.navigation_helpers import create_project
+
+    project = create_project(applicant, lead=lead, partners=[demo_agency])
+    app = Application.objects.get(pk=project["id"])
+    joint = {k: app.fields[k] for k in ("industry", "partner_agency", "deliverables")}
+
+    # through the API: another industry is refused and named; other fields save, theirs stay
+    r = applicant.patch(f"/applications/{app.pk}", {"fields": {"industry": "化工"}})
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["fields.industry"]
+    r = applicant.patch(f"/applications/{app.pk}", {"fields": {"duration_months": 18}})
+    assert r.status_code == 200, r.content
+    app.refresh_from_db()
+    assert app.fields["duration_months"] == 18
+    assert {k: app.fields[k] for k in joint} == joint
+
+    # on the page: shown as text, no input; saving the draft (even a forged field) keeps them
+    client = web("applicant")
+    html = client.get(f"/portal/applications/{app.pk}/").content.decode()
+    assert 'name="field_industry"' not in html and "新材料" in html
+    page_form = {"field_duration_months": "20", "field_industry": "化工"}
+    assert client.post(f"/portal/applications/{app.pk}/", page_form).status_code == 302
+    app.refresh_from_db()
+    assert app.fields["duration_months"] == 20
+    assert {k: app.fields[k] for k in joint} == joint
+    assert NavigationProject.objects.get(pk=app.pk).industry == "新材料"

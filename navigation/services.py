@@ -910,6 +910,13 @@ def objection_file(
         project = notice.projects.select_related("application").filter(pk=project_id).first()
         if project is None:
             errors.append({"field": "project", "message": _("Not a project of this notice.")})
+        elif project.stage == Stage.WITHDRAWN:
+            errors.append(
+                {
+                    "field": "project",
+                    "message": _("This project is already withdrawn after an objection."),
+                }
+            )
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

@@ -425,9 +425,13 @@ def test_an_upheld_objection_withdraws_its_project(noticed, scored):
         assert "withdrawn" not in kept and "公示中" in kept
     html = page(Client().get(url))
     assert "李四" not in html and "li@example.com" not in html and "资质存疑" not in html
-    # and it is no longer offered to object to
+    # and it is no longer offered to object to, nor taken by a hand-made post
     assert f'<option value="{scored[1]["id"]}"' not in html
     assert f'<option value="{scored[0]["id"]}"' in html
+    forged = {"name": "王五", "contact": "13800000000", "text": "再议", "project": scored[1]["id"]}
+    r = Client().post(url, forged)
+    assert r.status_code == 200 and "该项目已因异议成立撤回" in page(r)
+    assert not Objection.objects.filter(name="王五").exists()
 
 
 def test_the_public_objection_form_shows_errors_at_their_fields(noticed, scored):

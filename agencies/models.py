@@ -24,6 +24,11 @@ class Service(models.TextChoices):
     VALUATION = "valuation", _("IP valuation")
 
 
+def service_labels(codes) -> list[str]:
+    """The services' names in the active language (unknown codes as they are)."""
+    return [Service(c).label if c in Service.values else str(c) for c in codes or []]
+
+
 class AgencyStatus(models.TextChoices):
     ADMITTED = "admitted", _("Admitted")
     SUSPENDED = "suspended", _("Suspended")
@@ -53,6 +58,10 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.organization.name
+
+    @property
+    def service_labels(self) -> list[str]:
+        return service_labels(self.services)
 
 
 class AgencyStatusChange(models.Model):
@@ -224,6 +233,10 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def service_labels(self) -> list[str]:
+        return service_labels(self.services)
 
 
 class Redemption(models.Model):

@@ -142,3 +142,15 @@ def claim_flags(application) -> list[dict[str, str]]:
 # may change the table in a new rule set version; these only drive the flags list).
 DISTRICT_SHARE_PERCENT = 50
 DISTRICT_SHARE_MIN = 10
+
+
+def agencies_acted_for(user):
+    """The registry's agencies whose organisation ``user`` acts for (any status: an exited
+    agency's people still see its redemptions and are told why it takes no new voucher)."""
+    if not getattr(user, "is_authenticated", False):
+        return Agency.objects.none()
+    return (
+        Agency.objects.filter(organization__memberships__user=user)
+        .select_related("organization")
+        .order_by("organization__name", "pk")
+    )

@@ -693,18 +693,37 @@ def voucher_redeem(
     contract_number: Any,
     contract_date: dt.date,
     contract_price: Decimal,
+    code: str | None = None,
 ) -> Redemption:
-    """The SME assigns its voucher to an admitted agency for a service under a contract. Once."""
-    if not Membership.objects.filter(user=actor, organization_id=voucher.sme_id).exists():
-        raise Forbidden(_("Only the SME that holds the voucher assigns it."))
-    contract_number = _text(contract_number, "contract_number", max_length=100)
-    today = timezone.localdate()
-    errors = []
+    """The SME assigns its voucher to an admitted agency for a service under a contract. Once.
+
+    Two ways in, one transition: a member of the SME assigns it (``POST /vouchers/{id}/redeem``),
+    or, at the agency's desk, someone acting for that agency redeems it with the voucher's
+    ``code``. The code is the secret only the SME and administrators are shown (it is what the
+    QR code carries), so presenting it at the desk is the SME's assignment."""
     agency = (
         Agency.objects.select_related("organization").filter(pk=agency_id).first()
         if isinstance(agency_id, int) and not isinstance(agency_id, bool)
         else None
     )
+    holder = Membership.objects.filter(user=actor, organization_id=voucher.sme_id).exists()
+    at_desk = (
+        not holder
+        and isinstance(code, str)
+        and secrets.compare_digest(code.encode(), voucher.code.encode())
+        and agency is not None
+        and Membership.objects.filter(user=actor, organization_id=agency.organization_id).exists()
+    )
+    if not (holder or at_desk):
+        raise Forbidden(
+            _(
+                "Only the SME that holds the voucher assigns it, or the agency it assigns it to "
+                "redeems it with the voucher's code."
+            )
+        )
+    contract_number = _text(contract_number, "contract_number", max_length=100)
+    today = timezone.localdate()
+    errors = []
     if agency is None:
         errors.append({"field": "agency", "message": _("No such agency in the registry.")})
     if service not in Service.values:
@@ -774,6 +793,7 @@ def voucher_redeem(
             from_status=VoucherStatus.ISSUED,
             to_status=VoucherStatus.REDEEMED,
             data={
+                "by": "agency" if at_desk else "sme",
                 "agency": agency.pk,
                 "service": service,
                 "contract_number": contract_number,
@@ -790,6 +810,8 @@ def voucher_claim_create(*, actor, voucher: Voucher, amount: Decimal) -> Applica
     the claim submitted like any application (rules, review chain, commitment, letter)."""
     from grants.services import application_create
 
+    if amount <= 0:
+        raise InvalidInput([{"field": "amount", "message": _("A positive amount.")}])
     redemption = (
         Redemption.objects.select_related("agency__organization").filter(voucher=voucher).first()
     )

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "finance.context_processors.nav_finance",
                 "indicators.context_processors.nav_roles",
                 "navigation.context_processors.nav_expert",
+                "agencies.context_processors.nav_agency",
             ],
         },
     },

@@ -143,6 +143,7 @@ def portal(request):
         .order_by("-updated_at")
     )
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
+    from agencies.views import voucher_summary
     from grants.api import program_dict
     from navigation.views import partner_summary
 
@@ -154,6 +155,7 @@ def portal(request):
             "applications": apps[:100],
             "programs": [program_dict(p) | {"obj": p} for p in programs],
             "partner_projects": partner_summary(request.user),
+            "voucher_desk": voucher_summary(request.user),
         },
     )
 
@@ -426,6 +428,12 @@ def application_page(request, pk: int):
         letter_available=app.status in LETTER_STATUSES,
         certificate=acceptance_certificate(app),
     )
+    if program.kind == ProgramKind.VOUCHER:  # the agency's claim: the voucher it redeemed
+        from agencies.models import Redemption
+
+        context["redemption"] = (
+            Redemption.objects.filter(claim=app).select_related("voucher").first()
+        )
     if program.kind == ProgramKind.NAVIGATION:
         from navigation.views import project_panel
 

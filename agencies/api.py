@@ -259,6 +259,10 @@ class RedeemIn(Schema):
     contract_price: MoneyStr
 
 
+class DeskRedeemIn(RedeemIn):
+    code: str
+
+
 class ClaimIn(Schema):
     amount: MoneyStr
 
@@ -353,6 +357,28 @@ def voucher_redeem(request, voucher_id: int, payload: RedeemIn):
         contract_number=payload.contract_number,
         contract_date=payload.contract_date,
         contract_price=parse_money(payload.contract_price, "contract_price"),
+    )
+    return Reply(201, voucher_dict(Voucher.objects.get(pk=voucher.pk), with_code=False))
+
+
+@router.post(
+    "/redemptions",
+    response={201: dict, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+)
+def voucher_redeem_at_desk(request, payload: DeskRedeemIn):
+    """At the agency's desk: someone acting for the agency redeems the voucher whose code the
+    SME presents (typed, or read from its QR code). An unknown code is a 404, a second
+    redemption or an agency not admitted a 409, as for the SME's own assignment."""
+    voucher = services.voucher_for_code(payload.code)
+    services.voucher_redeem(
+        actor=request.user,
+        voucher=voucher,
+        agency_id=payload.agency,
+        service=payload.service,
+        contract_number=payload.contract_number,
+        contract_date=payload.contract_date,
+        contract_price=parse_money(payload.contract_price, "contract_price"),
+        code=payload.code,
     )
     return Reply(201, voucher_dict(Voucher.objects.get(pk=voucher.pk), with_code=False))
 

@@ -480,3 +480,21 @@ def test_qualification_and_penalty_errors_keep_the_input(demo):
     agency.refresh_from_db()
     assert agency.status == "admitted"
     assert web("agency").post(f"/agencies/{agency.pk}/qualifications/", {}).status_code == 403
+
+
+def test_the_agency_desk_redeems_through_the_api_with_the_code(voucher, as_user):
+    desk = as_user("agency")
+    body = {k: v for k, v in redeem_form(voucher).items()}
+    body["agency"] = demo_agency().pk
+
+    assert desk.post("/redemptions", body | {"code": "x" * 32}).status_code == 404
+    r = desk.post("/redemptions", body)
+    assert r.status_code == 201, r.content
+    assert r.json()["status"] == "redeemed" and "code" not in r.json()
+    voucher.refresh_from_db()
+    assert voucher.redemption.agency == demo_agency()
+    assert desk.post("/redemptions", body).status_code == 409  # once
+    # without the code, the agency cannot take someone's voucher by its id
+    other = Voucher.objects.get(pk=issue(as_user("admin"), register_smes(1, start=2000)[0])["id"])
+    r = desk.post(f"/vouchers/{other.pk}/redeem", {k: v for k, v in body.items() if k != "code"})
+    assert r.status_code == 404

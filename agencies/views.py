@@ -34,6 +34,7 @@ from agencies.models import Agency, AgencyStatus, Redemption, Service, Voucher, 
 from agencies.selectors import agencies_acted_for
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
 from grants.models import Membership, Organization, OrganizationKind, Program, ProgramKind, Role
+from grants.pages import forbidden, refusal_message, refusal_status
 from grants.portal import errors_by_field
 from grants.selectors import applications_visible_to, has_role, is_member, vouchers_visible_to
 from grants.services import parse_money
@@ -55,20 +56,6 @@ DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 def _error_text(exc: DomainError) -> str:
     details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
     return f"{exc.detail} {details}".strip()
-
-
-def _detail(exc: DomainError) -> str:
-    """A refusal's message for the top of the form (field errors are shown at their fields)."""
-    return " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
-
-
-def _status(exc: DomainError) -> int:
-    """Refused or overtaken by another change: the page is shown again with that status."""
-    return exc.status if exc.status in (403, 409) else 200
-
-
-def _forbidden(request, message: str):
-    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
 
 
 def _date(raw: str, field: str, errors: dict[str, list[str]], *, required: bool = True):
@@ -189,7 +176,7 @@ def agency_list(request):
 def agency_admit(request):
     """An administrator admits a registered service agency organisation to the cluster."""
     if not has_role(request.user, Role.ADMIN):
-        return _forbidden(request, _("Only programme administrators manage agencies and vouchers."))
+        return forbidden(request, _("Only programme administrators manage agencies and vouchers."))
     form = {
         "organization": request.POST.get("organization", "").strip(),
         "services": request.POST.getlist("services"),
@@ -217,14 +204,14 @@ def agency_admit(request):
             request, form=form, errors=errors_by_field(exc), error_message=str(FIX_FIELDS)
         )
     except Forbidden as exc:
-        return _forbidden(request, exc.detail)
+        return forbidden(request, exc.detail)
     except DomainError as exc:  # already in the registry: said at the organisation
         return _agency_list_page(
             request,
             form=form,
             errors={"organization": [exc.detail]},
             error_message=str(FIX_FIELDS),
-            status=_status(exc),
+            status=refusal_status(exc),
         )
     messages.success(
         request,
@@ -302,7 +289,7 @@ def agency_qualification(request, pk: int):
     """An administrator adds a qualification (资质) with its expiry date."""
     agency = _agency_or_404(pk)
     if not has_role(request.user, Role.ADMIN):
-        return _forbidden(request, _("Only programme administrators manage agencies and vouchers."))
+        return forbidden(request, _("Only programme administrators manage agencies and vouchers."))
     form = {
         k: request.POST.get(k, "").strip() for k in ("name", "number", "issued_on", "expires_on")
     }
@@ -322,7 +309,7 @@ def agency_qualification(request, pk: int):
                 expires_on=expires_on,
             )
         except Forbidden as exc:
-            return _forbidden(request, exc.detail)
+            return forbidden(request, exc.detail)
         except DomainError as exc:
             errors = errors_by_field(exc) or {"": [exc.detail]}
         else:
@@ -346,7 +333,7 @@ def agency_qualification(request, pk: int):
 def agency_penalty(request, pk: int):
     agency = _agency_or_404(pk)
     if not has_role(request.user, Role.ADMIN):
-        return _forbidden(request, _("Only programme administrators manage agencies and vouchers."))
+        return forbidden(request, _("Only programme administrators manage agencies and vouchers."))
     form = {
         k: request.POST.get(k, "").strip()
         for k in ("decided_on", "authority", "document_number", "reason")
@@ -364,7 +351,7 @@ def agency_penalty(request, pk: int):
                 reason=form["reason"],
             )
         except Forbidden as exc:
-            return _forbidden(request, exc.detail)
+            return forbidden(request, exc.detail)
         except DomainError as exc:
             errors = errors_by_field(exc) or {"": [exc.detail]}
         else:
@@ -543,8 +530,8 @@ def voucher_claim(request, pk: int):
                 request,
                 _visible_voucher_or_404(request.user, pk),
                 amount=raw,
-                error_message=_detail(exc),
-                status=_status(exc),
+                error_message=refusal_message(exc),
+                status=refusal_status(exc),
             )
         else:
             messages.success(
@@ -621,7 +608,7 @@ def voucher_redeem(request):
     with) the voucher's code and the service contract; the voucher is redeemed at the agency."""
     agencies = list(agencies_acted_for(request.user))
     if not agencies:
-        return _forbidden(
+        return forbidden(
             request,
             _(
                 "Vouchers are redeemed by people acting for an IP service agency in the registry; "
@@ -701,8 +688,8 @@ def voucher_redeem(request):
             list(agencies_acted_for(request.user)),
             form=form,
             voucher=_voucher_by_code(form["code"]),
-            error_message=_detail(exc),
-            status=_status(exc),
+            error_message=refusal_message(exc),
+            status=refusal_status(exc),
         )
     messages.success(
         request,

@@ -30,14 +30,11 @@ from finance.reports import (
 )
 from grants.errors import DomainError
 from grants.models import Jurisdiction, Level, Program, Role, Status
+from grants.pages import forbidden
 from grants.selectors import applications_visible_to, has_role
 
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _forbidden(request, message: str):
-    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
 
 
 def _guard(request, *, write: bool = False, allow_admin: bool = False):
@@ -45,12 +42,12 @@ def _guard(request, *, write: bool = False, allow_admin: bool = False):
     if write:
         roles = (Role.FINANCE, Role.ADMIN) if allow_admin else (Role.FINANCE,)
         if not has_role(request.user, *roles):
-            return _forbidden(
+            return forbidden(
                 request, _("Only finance officers move money; auditors have read-only access.")
             )
         return None
     if not has_role(request.user, *READERS):
-        return _forbidden(request, _("Only finance officers and auditors see the ledger."))
+        return forbidden(request, _("Only finance officers and auditors see the ledger."))
     return None
 
 

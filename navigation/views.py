@@ -38,6 +38,7 @@ from grants.models import (
     ProgramKind,
     Role,
 )
+from grants.pages import forbidden, refusal_message, refusal_status
 from grants.portal import errors_by_field
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from navigation import services
@@ -80,19 +81,6 @@ def _or_404(lookup, *args):
         return lookup(*args)
     except NotFound as exc:
         raise Http404(exc.detail) from None
-
-
-def _detail(exc: DomainError) -> str:
-    return " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
-
-
-def _status(exc: DomainError) -> int:
-    """Refused or overtaken by another change: the page is shown again with that status."""
-    return exc.status if exc.status in (403, 409) else 200
-
-
-def _forbidden(request, message: str):
-    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
 
 
 # ---------------------------------------------------------------- links per role
@@ -287,7 +275,7 @@ def project_apply(request, code: str):
         except InvalidInput as exc:
             errors = errors_by_field(exc)
         except DomainError as exc:
-            errors = {"": [_detail(exc)]}
+            errors = {"": [refusal_message(exc)]}
         else:
             messages.success(
                 request,
@@ -362,7 +350,7 @@ def partner_confirm(request, pk: int, organization_id: int):
     except NotFound as exc:
         raise Http404(exc.detail) from None
     except DomainError as exc:
-        messages.error(request, _detail(exc))
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(
             request,
@@ -382,7 +370,7 @@ def _expert_or_none(request) -> Expert | None:
 @login_required
 def review_list(request):
     if _expert_or_none(request) is None:
-        return _forbidden(request, _("Only members of the expert pool have review assignments."))
+        return forbidden(request, _("Only members of the expert pool have review assignments."))
     reviews = (
         ExpertReview.objects.filter(expert__user=request.user)
         .select_related("project__application__program")
@@ -476,7 +464,7 @@ def review_detail(request, pk: int):
     except InvalidInput as exc:
         errors, error_message = errors_by_field(exc), str(FIX_FIELDS)
     except DomainError as exc:
-        error_message, status = _detail(exc), _status(exc)
+        error_message, status = refusal_message(exc), refusal_status(exc)
     else:
         messages.success(
             request,
@@ -515,7 +503,7 @@ def review_declare(request, pk: int):
         except InvalidInput as exc:
             errors, error_message = errors_by_field(exc), str(FIX_FIELDS)
         except DomainError as exc:
-            error_message, status = _detail(exc), _status(exc)
+            error_message, status = refusal_message(exc), refusal_status(exc)
         else:
             if choice == "yes":
                 messages.info(
@@ -591,7 +579,7 @@ def ranking(request, code: str):
                 else:
                     errors.setdefault(field, []).append(message)
         except DomainError as exc:
-            error_message, status = _detail(exc), _status(exc)
+            error_message, status = refusal_message(exc), refusal_status(exc)
         else:
             messages.success(
                 request,
@@ -712,7 +700,11 @@ def notice_detail(request, pk: int):
         )
     except DomainError as exc:  # e.g. the period ended while the form was open
         return _notice_page(
-            request, notice, form=form, error_message=_detail(exc), status=_status(exc)
+            request,
+            notice,
+            form=form,
+            error_message=refusal_message(exc),
+            status=refusal_status(exc),
         )
     messages.success(request, _("Your objection was received; it will be answered."))
     return redirect("navigation-notice", pk=notice.pk)
@@ -750,8 +742,8 @@ def objection_resolve(request, pk: int):
             request,
             objection.notice,
             resolving=resolving,
-            error_message=_detail(exc),
-            status=_status(exc),
+            error_message=refusal_message(exc),
+            status=refusal_status(exc),
         )
     objection.refresh_from_db()
     messages.success(
@@ -769,7 +761,9 @@ def notice_sign_off(request, pk: int):
     try:
         services.notice_sign_off(actor=request.user, notice=notice)
     except DomainError as exc:
-        return _notice_page(request, notice, error_message=_detail(exc), status=_status(exc))
+        return _notice_page(
+            request, notice, error_message=refusal_message(exc), status=refusal_status(exc)
+        )
     awarded = notice.projects.filter(stage=Stage.AWARDED).count()
     messages.success(
         request,
@@ -915,8 +909,8 @@ def _milestone_refused(request, milestone, exc: DomainError, **typed):
     return _milestone_page(
         request,
         _milestone_or_404(request, milestone.pk),
-        error_message=_detail(exc),
-        status=_status(exc),
+        error_message=refusal_message(exc),
+        status=refusal_status(exc),
         **typed,
     )
 
@@ -971,7 +965,7 @@ def milestone_decision(request, pk: int):
 @login_required
 def milestone_list(request):
     if not reviewer_jurisdictions(request.user):
-        return _forbidden(request, _("Only reviewers decide on milestone reports."))
+        return forbidden(request, _("Only reviewers decide on milestone reports."))
     rows = [
         {"milestone": m, "m": milestone_dict(m), "app": m.contract.project.application}
         for m in services.milestones_to_decide(request.user)

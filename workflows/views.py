@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from grants.errors import DomainError, InvalidInput
 from grants.models import Status
 from grants.notifications import Notification
+from grants.pages import forbidden
 from grants.selectors import applications_visible_to, reviewer_jurisdictions
 from workflows.services import (
     DECISIONS,
@@ -56,10 +57,6 @@ ACTION_LABELS = {
 }
 
 
-def _forbidden(request, message: str):
-    return render(request, "workflows/forbidden.html", {"message": message}, status=403)
-
-
 def _task_row(task, now) -> dict:
     app = task.process.reviewprocess.application
     deadline = task_deadline(task)
@@ -76,7 +73,7 @@ def _task_row(task, now) -> dict:
 @login_required
 def inbox(request):
     if not reviewer_jurisdictions(request.user):
-        return _forbidden(request, _("Only reviewers have a review inbox."))
+        return forbidden(request, _("Only reviewers have a review inbox."))
     now = timezone.now()
     # One query (with select_related) for every open task; counts and filters are worked out from it.
     rows = [_task_row(task, now) for task in tasks_for(request.user)]
@@ -153,7 +150,7 @@ def bulk_approve(request):
     else; the page reports every item with its outcome.
     """
     if not reviewer_jurisdictions(request.user):
-        return _forbidden(request, _("Only reviewers have a review inbox."))
+        return forbidden(request, _("Only reviewers have a review inbox."))
     ids = []
     for value in request.POST.getlist("tasks"):
         try:

@@ -341,14 +341,7 @@ def voucher_qr(request, voucher_id: int):
     return HttpResponse(voucher_qr_svg(voucher), content_type="image/svg+xml")
 
 
-@router.post(
-    "/vouchers/{voucher_id}/redeem",
-    response={201: dict, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
-)
-def voucher_redeem(request, voucher_id: int, payload: RedeemIn):
-    """The SME assigns its voucher to an admitted agency for a service under a contract.
-    A second redemption of the same voucher is a 409; so is an agency that is not admitted."""
-    voucher = _voucher(request, voucher_id)
+def _redeemed(request, voucher: Voucher, payload: RedeemIn, *, code: str | None = None) -> Reply:
     services.voucher_redeem(
         actor=request.user,
         voucher=voucher,
@@ -357,8 +350,19 @@ def voucher_redeem(request, voucher_id: int, payload: RedeemIn):
         contract_number=payload.contract_number,
         contract_date=payload.contract_date,
         contract_price=parse_money(payload.contract_price, "contract_price"),
+        code=code,
     )
     return Reply(201, voucher_dict(Voucher.objects.get(pk=voucher.pk), with_code=False))
+
+
+@router.post(
+    "/vouchers/{voucher_id}/redeem",
+    response={201: dict, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+)
+def voucher_redeem(request, voucher_id: int, payload: RedeemIn):
+    """The SME assigns its voucher to an admitted agency for a service under a contract.
+    A second redemption of the same voucher is a 409; so is an agency that is not admitted."""
+    return _redeemed(request, _voucher(request, voucher_id), payload)
 
 
 @router.post(
@@ -369,18 +373,7 @@ def voucher_redeem_at_desk(request, payload: DeskRedeemIn):
     """At the agency's desk: someone acting for the agency redeems the voucher whose code the
     SME presents (typed, or read from its QR code). An unknown code is a 404, a second
     redemption or an agency not admitted a 409, as for the SME's own assignment."""
-    voucher = services.voucher_for_code(payload.code)
-    services.voucher_redeem(
-        actor=request.user,
-        voucher=voucher,
-        agency_id=payload.agency,
-        service=payload.service,
-        contract_number=payload.contract_number,
-        contract_date=payload.contract_date,
-        contract_price=parse_money(payload.contract_price, "contract_price"),
-        code=payload.code,
-    )
-    return Reply(201, voucher_dict(Voucher.objects.get(pk=voucher.pk), with_code=False))
+    return _redeemed(request, services.voucher_for_code(payload.code), payload, code=payload.code)
 
 
 @router.post(

@@ -42,6 +42,17 @@ DISBURSABLE = (Status.APPROVED, Status.AWARDED)
 MAX_BATCH = 500
 
 
+def _not_disbursable(app: Application, field: str) -> dict | None:
+    """The error at ``field`` for an award that its state keeps from being paid, else None."""
+    if app.status in DISBURSABLE:
+        return None
+    return {
+        "field": field,
+        "message": _("%(number)s is %(status)s: only approved or awarded awards are paid.")
+        % {"number": app.number, "status": app.get_status_display()},
+    }
+
+
 class BudgetExceeded(Conflict):
     """The final approval cannot be committed: the programme's budget for the year is short."""
 
@@ -460,16 +471,8 @@ def disbursement_create(
                 if app is None:
                     errors.append({"field": field, "message": _("No such application.")})
                     continue
-                if app.status not in DISBURSABLE:
-                    errors.append(
-                        {
-                            "field": field,
-                            "message": _(
-                                "%(number)s is %(status)s: only approved or awarded awards are paid."
-                            )
-                            % {"number": app.number, "status": app.get_status_display()},
-                        }
-                    )
+                if (refused := _not_disbursable(app, field)) is not None:
+                    errors.append(refused)
                     continue
                 if Tranche.objects.filter(application=app).exists():
                     errors.append(
@@ -590,16 +593,8 @@ def _tranche_items(actor, tranche_ids: list[int], errors: list[dict]) -> list[tu
             continue
         app = tranche.application
         facts = {"n": tranche.position, "number": app.number, "label": tranche.label}
-        if app.status not in DISBURSABLE:
-            errors.append(
-                {
-                    "field": field,
-                    "message": _(
-                        "%(number)s is %(status)s: only approved or awarded awards are paid."
-                    )
-                    % {"number": app.number, "status": app.get_status_display()},
-                }
-            )
+        if (refused := _not_disbursable(app, field)) is not None:
+            errors.append(refused)
             continue
         if tranche.status == Tranche.Status.PLANNED:
             errors.append(

@@ -10,7 +10,6 @@ is attached, submitted, reviewed and paid through the ``/applications``,
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -23,12 +22,12 @@ from ninja.files import UploadedFile
 from agencies import services
 from agencies.indicators import smes_in_custody
 from agencies.models import Agency, AgencyStatus, Voucher
-from agencies.selectors import claim_flags
-from config.api import paginate
-from grants.api import MoneyStr, application_dict
+from agencies.selectors import claim_flags, vouchers_visible_to
+from config.apikit import MoneyStr, paginate
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Role
-from grants.selectors import has_role, vouchers_visible_to
+from grants.presenters import application_dict, money
+from grants.selectors import has_role, visible_application
 from grants.services import parse_money
 
 router = Router(tags=["vouchers and agencies"])
@@ -39,10 +38,6 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 # ---------------------------------------------------------------- serialisers
@@ -101,7 +96,7 @@ def voucher_dict(voucher: Voucher, *, with_code: bool = False) -> dict[str, Any]
         "sme": voucher.sme_id,
         "sme_name": voucher.sme.name,
         "district": voucher.sme.district_id,
-        "face_value": _money(voucher.face_value),
+        "face_value": money(voucher.face_value),
         "services": list(voucher.services),
         "valid_until": voucher.valid_until,
         "status": voucher.status,
@@ -115,7 +110,7 @@ def voucher_dict(voucher: Voucher, *, with_code: bool = False) -> dict[str, Any]
             "service": redemption.service,
             "contract_number": redemption.contract_number,
             "contract_date": redemption.contract_date,
-            "contract_price": _money(redemption.contract_price),
+            "contract_price": money(redemption.contract_price),
             "claim": redemption.claim_id,
             "held": redemption.held,
         }
@@ -318,7 +313,7 @@ def voucher_verify(request, code: str):
         "status": voucher.status,
         "program": voucher.program.code,
         "sme": voucher.sme.name,
-        "face_value": _money(voucher.face_value),
+        "face_value": money(voucher.face_value),
         "valid_until": voucher.valid_until,
     }
 
@@ -397,10 +392,7 @@ def voucher_claim(request, voucher_id: int, payload: ClaimIn):
 @router.get("/applications/{application_id}/flags", response={200: dict, 404: Problem})
 def application_flags(request, application_id: int):
     """Flags for reviewers on a voucher claim (collusion signs, agency exited): never a rejection."""
-    from grants.selectors import applications_visible_to
-    from grants.services import get_visible_or_404
-
-    application = get_visible_or_404(applications_visible_to(request.user), application_id)
+    application = visible_application(request.user, application_id)
     return {"application": application.pk, "flags": claim_flags(application)}
 
 

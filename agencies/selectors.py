@@ -1,7 +1,7 @@
 """Reads of the agency registry and of vouchers: status on a date, claim facts, flags, indicators.
 
-Who may see which voucher is decided in ``grants.selectors.vouchers_visible_to``
-(the one place for visibility).
+Who may see which voucher is decided here, in ``vouchers_visible_to``; who may see which
+application (a voucher claim included) in ``grants.selectors``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from agencies.models import Agency, AgencyStatus, Redemption
+from agencies.models import Agency, AgencyStatus, Redemption, Voucher
+from grants.models import Membership
+from grants.selectors import reviewer_jurisdictions, sees_everything
 
 
 def agency_status_on(agency: Agency, on: dt.date) -> str:
@@ -154,3 +156,18 @@ def agencies_acted_for(user):
         .select_related("organization")
         .order_by("organization__name", "pk")
     )
+
+
+def vouchers_visible_to(user: Any) -> QuerySet[Voucher]:
+    """Administrators, finance and auditors: every voucher. An SME's members: its vouchers.
+    An agency's members: vouchers redeemed at it. Reviewers: vouchers of SMEs in their jurisdiction."""
+    qs = Voucher.objects.select_related("program", "sme", "sme__district")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    mine = Membership.objects.filter(user=user).values("organization_id")
+    condition = Q(sme_id__in=mine) | Q(redemption__agency__organization_id__in=mine)
+    for jurisdiction in reviewer_jurisdictions(user):
+        condition |= Q(sme__district__path__startswith=jurisdiction.path)
+    return qs.filter(condition)

@@ -865,7 +865,8 @@ def voucher_claim_create(*, actor, voucher: Voucher, amount: Decimal) -> Applica
 
 
 def voucher_claim_finishing(*, application: Application, outcome: str, actor) -> None:
-    """Called by ``workflows.services.application_finish`` in the decision's transaction, before
+    """The voucher kind's ``on_review_end`` hook (``agencies.kind``), called by
+    ``workflows.lifecycle.finish`` in the decision's transaction, before
     the award is committed: on approval the voucher's hold goes back to the budget (the award is
     then committed in its place) and the voucher is used; on rejection it is void and its hold
     released. A return changes nothing."""
@@ -912,7 +913,7 @@ def vouchers_expire(*, today: dt.date | None = None, actor=None) -> int:
 
     An issued voucher, or a redeemed one whose claim was never submitted, expires; a voucher
     whose claim is in review is left to the review (the claim's rules check the validity)."""
-    from finance.services import _lock_order, budget_hold_release
+    from finance.services import budget_hold_release, lock_order
 
     today = today or timezone.localdate()
     due = Voucher.objects.filter(valid_until__lt=today).filter(
@@ -923,7 +924,7 @@ def vouchers_expire(*, today: dt.date | None = None, actor=None) -> int:
     count = 0
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            _lock_order()  # the audit head before the voucher row, as every money action
+            lock_order()  # the audit head before the voucher row, as every money action
             voucher = Voucher.objects.select_for_update().get(pk=pk)
             if voucher.status not in (VoucherStatus.ISSUED, VoucherStatus.REDEEMED):
                 continue

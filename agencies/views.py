@@ -31,12 +31,12 @@ from django.views.decorators.http import require_POST
 from agencies import services
 from agencies.indicators import smes_in_custody
 from agencies.models import Agency, AgencyStatus, Redemption, Service, Voucher, VoucherStatus
-from agencies.selectors import agencies_acted_for
+from agencies.selectors import agencies_acted_for, vouchers_visible_to
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
 from grants.models import Membership, Organization, OrganizationKind, Program, ProgramKind, Role
 from grants.pages import forbidden, refusal_message, refusal_status
 from grants.portal import errors_by_field
-from grants.selectors import applications_visible_to, has_role, is_member, vouchers_visible_to
+from grants.selectors import applications_visible_to, has_role, is_member
 from grants.services import parse_money
 
 FIX_FIELDS = gettext_lazy("Please correct the marked fields; nothing was saved.")
@@ -94,6 +94,22 @@ def service_choices(codes=None) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- links per role
+
+
+def portal_home(user) -> dict[str, Any] | None:
+    """The portal-home block: the SME's vouchers, and an agency's voucher desk."""
+    summary = voucher_summary(user)
+    if not (summary["agencies"] or summary["vouchers"]):
+        return None
+    return {"template": "agencies/_portal_block.html", "voucher_desk": summary}
+
+
+def portal_panel(app, user) -> dict[str, Any] | None:
+    """On a voucher claim's page: the voucher it claims for."""
+    redemption = Redemption.objects.filter(claim=app).select_related("voucher").first()
+    if redemption is None:
+        return None
+    return {"template": "agencies/_claim_panel.html", "redemption": redemption}
 
 
 def voucher_summary(user) -> dict[str, Any]:

@@ -30,10 +30,11 @@ from bench.common import Figure, median_ms
 from grants.audit import audit_record
 from grants.demo import seed_demo
 from grants.models import Application, Membership, Organization, Status, User
-from grants.services import application_create, application_submit, attachment_add
+from grants.services import application_create, attachment_add
 from letters.models import Letter, LetterStatus
 from rules.models import Evaluation
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
+from workflows.lifecycle import submit as application_submit
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 1000

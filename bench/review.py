@@ -24,8 +24,9 @@ from bench.common import Figure, median_ms
 from grants.audit import GENESIS, AuditEntry
 from grants.demo import seed_demo
 from grants.models import Application, Membership, Notification, Organization, User
-from grants.services import application_create, application_submit, attachment_add
+from grants.services import application_create, attachment_add
 from workflows.flows import ReviewFlow
+from workflows.lifecycle import submit as application_submit
 from workflows.models import ReviewProcess
 
 REVIEWERS = ("reviewer-tianshan", "reviewer-city", "reviewer-region")
@@ -161,7 +162,7 @@ def run(decisions: int = 30, lifecycles: int = 12) -> list[Figure]:
     # one decision: queries and time (district approval through the API)
     single = _submitted(decisions + 6, applicant, org, "RD")
     reviewer = User.objects.get(username="reviewer-tianshan")
-    from workflows.services import decision_record
+    from workflows.lifecycle import decide as decision_record
 
     with CaptureQueriesContext(connection) as ctx:
         decision_record(

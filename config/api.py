@@ -10,11 +10,9 @@ application/problem+json (RFC 9457).
 from __future__ import annotations
 
 import logging
-from typing import Any
-from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -22,31 +20,17 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
-from grants.errors import DomainError, InvalidInput
+from agencies import api as agencies_api
+from config.apikit import problem
+from finance import api as finance_api
+from grants import api as grants_api
+from grants.errors import DomainError
+from letters import api as letters_api
+from navigation import api as navigation_api
+from rules import api as rules_api
+from workflows import api as workflows_api
 
 log = logging.getLogger(__name__)
-
-PROBLEM_TYPE = "urn:fundflow:problem:"
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) -> JsonResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + slug,
-        "title": str(title),
-        "status": status,
-        "detail": str(detail),
-    }
-    body.update({k: v for k, v in extra.items() if v is not None})
-    response = JsonResponse(
-        body,
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-        json_dumps_params={"ensure_ascii": False},
-    )
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="fundflow"'
-    return response
 
 
 class BearerAuth(HttpBearer):
@@ -169,61 +153,15 @@ def on_unexpected(request, exc: Exception):
     )
 
 
-def paginate(request: HttpRequest, queryset, serialize) -> dict[str, Any]:
-    """``?page=N&page_size=M`` (max 200) → ``count, next, previous, results``."""
-    errors = []
-    try:
-        page = int(request.GET.get("page", "1"))
-        if page < 1:
-            raise ValueError
-    except ValueError:
-        errors.append({"field": "page", "message": _("A page number from 1.")})
-        page = 1
-    try:
-        size = int(request.GET.get("page_size", "50"))
-        if not 1 <= size <= 200:
-            raise ValueError
-    except ValueError:
-        errors.append({"field": "page_size", "message": _("A page size from 1 to 200.")})
-        size = 50
-    if errors:
-        raise InvalidInput(errors)
-    count = queryset.count()
-    start = (page - 1) * size
-    results = [serialize(obj) for obj in queryset[start : start + size]] if start < count else []
-
-    def link(n: int) -> str:
-        params = request.GET.copy()
-        params["page"] = str(n)
-        params["page_size"] = str(size)
-        return request.build_absolute_uri(request.path + "?" + urlencode(sorted(params.items())))
-
-    return {
-        "count": count,
-        "next": link(page + 1) if start + size < count else None,
-        "previous": link(page - 1) if page > 1 and count else None,
-        "results": results,
-    }
-
-
 @api.get("/health", auth=None, tags=["system"], summary="Liveness: touches no database")
 def health(request):
     return {"ok": True, "version": api.version, "language": request.LANGUAGE_CODE}
 
 
-def register_routers() -> None:
-    from grants.api import router as grants_router
-    from letters.api import router as letters_router
-    from rules.api import router as rules_router
-    from workflows.api import router as workflows_router
-
-    api.add_router("", grants_router)
-    api.add_router("", workflows_router)
-    api.add_router("", rules_router)
-    api.add_router("", "finance.api.router")
-    api.add_router("", "agencies.api.router")
-    api.add_router("/navigation", "navigation.api.router")
-    api.add_router("", letters_router)
-
-
-register_routers()
+api.add_router("", grants_api.router)
+api.add_router("", workflows_api.router)
+api.add_router("", rules_api.router)
+api.add_router("", finance_api.router)
+api.add_router("", agencies_api.router)
+api.add_router("/navigation", navigation_api.router)
+api.add_router("", letters_api.router)

@@ -23,7 +23,7 @@ class ApiBodyLimitMiddleware:
                 length = 0
             limit = settings.FUNDFLOW_MAX_UPLOAD_BYTES
             if length > limit + OVERHEAD:
-                from config.api import problem
+                from config.apikit import problem
 
                 return problem(
                     413,

@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from config.api import paginate
+from config.apikit import ERRORS, MoneyStr, Page, paginate
 from finance import services
 from finance.models import DisbursementBatch, LedgerEntry, QueueEntry
 from finance.reconciliation import reconciliation_report
@@ -28,11 +28,12 @@ from finance.reports import (
     payment_file_csv,
     payment_file_xlsx,
 )
-from grants.api import ERRORS, MoneyStr, Page, _local, _money
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Program, Role
+from grants.presenters import local, money
 from grants.selectors import has_role
 from grants.services import parse_money
+from workflows import lifecycle
 
 router = Router(tags=["finance"])
 
@@ -185,11 +186,11 @@ class ReconciliationOut(Schema):
 def entry_dict(e: LedgerEntry) -> dict[str, Any]:
     return {
         "id": e.pk,
-        "at": _local(e.created_at),
+        "at": local(e.created_at),
         "program": e.budget.program.code,
         "year": e.budget.year,
         "kind": e.kind,
-        "amount": _money(e.amount),
+        "amount": money(e.amount),
         "source": e.source,
         "application": e.application_id,
         "application_number": e.application.number if e.application_id else None,
@@ -204,19 +205,19 @@ def batch_dict(b: DisbursementBatch) -> dict[str, Any]:
         "id": b.pk,
         "number": b.number,
         "status": b.status,
-        "total": _money(b.total),
+        "total": money(b.total),
         "note": b.note,
         "reference": b.reference,
         "created_by": b.created_by.username,
-        "created_at": _local(b.created_at),
-        "closed_at": _local(b.closed_at),
+        "created_at": local(b.created_at),
+        "closed_at": local(b.closed_at),
         "items": [
             {
                 "application": i.application_id,
                 "tranche": i.tranche_id,
                 "number": i.application.number,
                 "organization_name": i.application.organization.name,
-                "amount": _money(i.amount),
+                "amount": money(i.amount),
                 "active": i.active,
             }
             for i in b.items.all()
@@ -239,9 +240,9 @@ def award_dict(app) -> dict[str, Any]:
         "organization_name": app.organization.name,
         "district": app.organization.district_id,
         "status": app.status,
-        "award_amount": _money(app.award_amount),
-        "committed": _money(facts["committed"]),
-        "paid": _money(facts["paid"]),
+        "award_amount": money(app.award_amount),
+        "committed": money(facts["committed"]),
+        "paid": money(facts["paid"]),
         "batch": facts["batch"].number if facts["batch"] else None,
         "queued": facts["queued"] is not None,
         "links": {
@@ -276,12 +277,12 @@ def budget_list(request):
             "program": r["program"].code,
             "year": r["year"],
             "policy": r["program"].budget_policy,
-            "allocated": _money(r["allocated"]),
-            "committed": _money(r["committed"]),
-            "paid": _money(r["paid"]),
-            "available": _money(r["available"]),
-            "waiting": _money(r["waiting"]),
-            "sources": {k: _money(v) for k, v in r["sources"].items()},
+            "allocated": money(r["allocated"]),
+            "committed": money(r["committed"]),
+            "paid": money(r["paid"]),
+            "available": money(r["available"]),
+            "waiting": money(r["waiting"]),
+            "sources": {k: money(v) for k, v in r["sources"].items()},
             "ledger_agrees": r["consistent"],
         }
         for r in budget_rows(Filters.parse(request.GET))
@@ -298,7 +299,7 @@ def budget_create(request, payload: BudgetIn):
     program = Program.objects.filter(code=payload.program).first()
     if program is None:
         raise InvalidInput([{"field": "program", "message": _("Unknown programme.")}])
-    entry = services.budget_allocate(
+    entry = lifecycle.budget_added(
         actor=request.user,
         program=program,
         year=payload.year or program.year,
@@ -438,9 +439,9 @@ def budget_queue(request, program: str = ""):
                 "application": e.application_id,
                 "number": e.application.number,
                 "program": e.budget.program.code,
-                "amount": _money(e.amount),
-                "rank": _money(e.rank),
-                "queued_at": _local(e.queued_at),
+                "amount": money(e.amount),
+                "rank": money(e.rank),
+                "queued_at": local(e.queued_at),
             }
         )
     return out

@@ -4,7 +4,7 @@ Lock order. Every audited transaction ends up taking the row lock on the audit
 chain's head (``grants.audit.AuditHead``). A money action that locked a budget
 or batch row first and the head second could deadlock with an approval that
 holds the head and wants the budget. So every action here takes the head lock
-*first* (``_lock_order``), then batch rows, then application rows, then budget
+*first* (``lock_order``), then batch rows, then application rows, then budget
 rows: one order everywhere. Budget totals still move only by conditional
 ``UPDATE ... SET committed = committed + x WHERE allocated >= committed + x``,
 backed by the database's CheckConstraints, so the figures hold even for a
@@ -32,8 +32,9 @@ from finance.models import (
 )
 from grants.audit import AuditHead, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
-from grants.models import Application, BudgetPolicy, Membership, Role, Status
+from grants.models import Application, BudgetPolicy, Role, Status
 from grants.selectors import applications_visible_to, has_role
+from grants.transitions import transition
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -64,7 +65,7 @@ class BudgetExceeded(Conflict):
 # ---------------------------------------------------------------- helpers
 
 
-def _lock_order() -> None:
+def lock_order() -> None:
     """Take the audit head lock before any finance row lock (see the module docstring)."""
     if not AuditHead.objects.select_for_update().filter(pk=1).exists():
         AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
@@ -152,7 +153,8 @@ def budget_allocate(
 ) -> LedgerEntry:
     """Add money to a programme's budget for a year (amendments are new allocations, never edits).
 
-    Awards waiting in the programme's merit queue are committed right after, best-ranked first.
+    The action people take is ``workflows.lifecycle.budget_added``: it calls this, then
+    commits the awards waiting in the programme's merit queue (``budget_queue_drain``).
     """
     _require_finance(actor, allow_admin=True)
     if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(CENT):
@@ -172,7 +174,7 @@ def budget_allocate(
         raise InvalidInput([{"field": "year", "message": _("A year from 2000 to 2100.")}])
     reason = _reason(reason)
     with transaction.atomic():
-        _lock_order()
+        lock_order()
         budget, _created = Budget.objects.get_or_create(program=program, year=year)
         Budget.objects.filter(pk=budget.pk).update(allocated=F("allocated") + amount)
         entry = LedgerEntry.objects.create(
@@ -190,7 +192,6 @@ def budget_allocate(
             role="finance",
             data={"amount": str(amount), "source": source, "entry": entry.pk, "reason": reason},
         )
-        budget_queue_drain(budget=budget, actor=actor)
     return entry
 
 
@@ -208,7 +209,7 @@ def award_commit(*, application: Application, actor) -> bool:
     if amount <= 0:
         return True
     program = application.program
-    _lock_order()
+    lock_order()
     budget = budget_for(program)
     if program.budget_policy == BudgetPolicy.QUEUE:
         if budget is None:
@@ -258,8 +259,13 @@ def award_commit(*, application: Application, actor) -> bool:
 
 def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
     """Commit waiting awards best-ranked first while the budget covers them; stop at the first
-    that does not fit, so a lower-ranked award never overtakes a higher-ranked one."""
-    approved = []
+    that does not fit, so a lower-ranked award never overtakes a higher-ranked one.
+
+    Returns the applications whose award is now committed (in rank order); the caller
+    (``workflows.lifecycle.budget_added``) approves each, in the same transaction.
+    """
+    lock_order()
+    committed = []
     waiting = (
         QueueEntry.objects.select_for_update()
         .filter(budget=budget, status=QueueEntry.Status.WAITING)
@@ -276,34 +282,8 @@ def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
         entry.status = QueueEntry.Status.COMMITTED
         entry.resolved_at = timezone.now()
         entry.save(update_fields=["status", "resolved_at"])
-        _approve_from_queue(application=app, actor=actor)
-        approved.append(app)
-    return approved
-
-
-def _approve_from_queue(*, application: Application, actor) -> None:
-    from grants.notifications import notify
-    from grants.services import application_conclude
-
-    application_conclude(
-        application=application,
-        to_status=Status.APPROVED,
-        actor=actor,
-        role="finance",
-        comment=_("Budget added: the award left the merit queue."),
-        data={"from_queue": True},
-    )
-    applicants = [
-        m.user
-        for m in Membership.objects.filter(organization=application.organization).select_related(
-            "user"
-        )
-    ]
-    notify(users=applicants, kind="approved", application=application, context={})
-    from letters.services import letter_enqueue
-
-    # after commit, like an approval at the last level
-    letter_enqueue(application=application, kind="award")
+        committed.append(app)
+    return committed
 
 
 # ---------------------------------------------------------------- tranches
@@ -361,7 +341,7 @@ def tranche_commit(*, tranche: Tranche, actor, role: str = "") -> LedgerEntry:
 
     Refused (``BudgetExceeded``) when the budget cannot cover it; the caller's change rolls back.
     """
-    _lock_order()
+    lock_order()
     tranche = (
         Tranche.objects.select_for_update()
         .select_related("application__program")
@@ -456,7 +436,7 @@ def disbursement_create(
 
     try:
         with transaction.atomic():
-            _lock_order()
+            lock_order()
             apps = {
                 a.pk: a
                 for a in applications_visible_to(actor)
@@ -650,7 +630,7 @@ def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> Disbursem
             ]
         )
     with transaction.atomic():
-        _lock_order()
+        lock_order()
         batch = _batch_locked(batch_id)
         if batch.status == DisbursementBatch.Status.PAID:
             if batch.reference == reference:
@@ -700,7 +680,6 @@ def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> Disbursem
                 actor=actor,
                 reason=f"{batch.number} 银行流水 {reference}",
             )
-            from_status = app.status
             if item.tranche_id:
                 Tranche.objects.filter(pk=item.tranche_id).update(status=Tranche.Status.PAID)
                 if (
@@ -722,16 +701,11 @@ def disbursement_mark_paid(*, actor, batch_id: int, reference: str) -> Disbursem
                         },
                     )
                     continue  # the award is paid when its last tranche is
-            app.status = Status.PAID
-            app.save(update_fields=["status", "updated_at"])
-            audit_record(
+            transition(
+                app,
+                to=Status.PAID,
                 actor=actor,
-                action="application.paid",
-                obj=app,
-                application=app,
                 role=Role.FINANCE,
-                from_status=from_status,
-                to_status=Status.PAID,
                 data={"batch": batch.number, "reference": reference, "amount": _money(item.amount)},
             )
         batch.status = DisbursementBatch.Status.PAID
@@ -756,7 +730,7 @@ def disbursement_cancel(*, actor, batch_id: int, reason: str) -> DisbursementBat
     _require_finance(actor)
     reason = _reason(reason)
     with transaction.atomic():
-        _lock_order()
+        lock_order()
         batch = _batch_locked(batch_id)
         if batch.status != DisbursementBatch.Status.OPEN:
             raise Conflict(
@@ -802,7 +776,7 @@ def budget_hold(*, actor, program, amount: Decimal, reason: str, obj) -> LedgerE
     Runs in the caller's transaction, after the audit head lock (see the lock order above).
     Raises ``BudgetExceeded`` when the budget cannot cover it.
     """
-    _lock_order()
+    lock_order()
     budget = budget_for(program)
     moved = (
         Budget.objects.filter(pk=budget.pk, allocated__gte=F("committed") + amount).update(
@@ -847,7 +821,7 @@ def budget_hold_release(*, actor, hold: LedgerEntry, reason: str, obj) -> Ledger
     """Give a hold back to the budget: a ``release`` entry of the held amount (in the caller's transaction)."""
     if hold.kind != LedgerEntry.Kind.COMMIT or hold.application_id is not None:
         raise Conflict(_("Only a hold (a commitment without an award) can be released here."))
-    _lock_order()
+    lock_order()
     moved = Budget.objects.filter(pk=hold.budget_id, committed__gte=F("paid") + hold.amount).update(
         committed=F("committed") - hold.amount
     )

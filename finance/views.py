@@ -31,7 +31,10 @@ from finance.reports import (
 from grants.errors import DomainError
 from grants.models import Jurisdiction, Level, Program, Role, Status
 from grants.pages import forbidden
+from grants.presenters import application_dict
 from grants.selectors import applications_visible_to, has_role
+from grants.services import parse_money
+from workflows import lifecycle
 
 READERS = (Role.FINANCE, Role.AUDITOR, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,13 +132,11 @@ def overview(request):
 def allocate(request):
     if denied := _guard(request, write=True, allow_admin=True):
         return denied
-    from grants.services import parse_money
-
     program = Program.objects.filter(code=request.POST.get("program", "")).first()
     try:
         if program is None:
             raise services.InvalidInput([{"field": "program", "message": _("Unknown programme.")}])
-        services.budget_allocate(
+        lifecycle.budget_added(
             actor=request.user,
             program=program,
             year=int(request.POST.get("year") or program.year),
@@ -291,8 +292,6 @@ def award_detail(request, application_id: int):
     app = applications_visible_to(request.user).filter(pk=application_id).first()
     if app is None:
         raise Http404(_("No such application, or it is not visible to you."))
-    from grants.api import application_dict
-
     return render(
         request,
         "finance/award_detail.html",

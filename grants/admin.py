@@ -42,7 +42,7 @@ class UserAdmin(BaseUserAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        from workflows.services import reviewer_permissions_sync
+        from grants.reviewers import reviewer_permissions_sync
 
         reviewer_permissions_sync(form.instance)  # guardian object permissions follow the role rows
 
@@ -155,7 +155,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "jurisdiction"]
 
     def save_model(self, request, obj, form, change):
-        from workflows.services import reviewer_permissions_sync
+        from grants.reviewers import reviewer_permissions_sync
 
         old_user = RoleAssignment.objects.get(pk=obj.pk).user if change else None
         super().save_model(request, obj, form, change)
@@ -163,13 +163,13 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
             reviewer_permissions_sync(user)
 
     def delete_model(self, request, obj):
-        from workflows.services import reviewer_permissions_sync
+        from grants.reviewers import reviewer_permissions_sync
 
         super().delete_model(request, obj)
         reviewer_permissions_sync(obj.user)
 
     def delete_queryset(self, request, queryset):
-        from workflows.services import reviewer_permissions_sync
+        from grants.reviewers import reviewer_permissions_sync
 
         users = {role.user for role in queryset.select_related("user")}
         super().delete_queryset(request, queryset)

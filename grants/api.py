@@ -7,52 +7,40 @@ may see what comes from ``grants.selectors`` only.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
-from config.api import paginate
+from config.apikit import ERRORS, MoneyStr, Page, Problem, paginate
 from grants import services
 from grants.errors import Forbidden, InvalidInput, NotFound
-from grants.models import Application, Jurisdiction, Program, ProgramKind, Role, Status
+from grants.models import Jurisdiction, Program, Role, Status
+from grants.presenters import (
+    application_dict,
+    application_list_item,
+    local,
+    organization_dict,
+    program_detail_dict,
+    program_dict,
+)
 from grants.selectors import (
     applications_visible_to,
     has_role,
-    is_member,
     organizations_visible_to,
+    own_application,
     user_roles,
+    visible_application,
 )
-from rules.services import check_for_api
+from workflows import lifecycle
 
 router = Router()
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def _local(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else timezone.localtime(value)
-
-
-def _reject_number(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(_('Give the amount as a string such as "30000.00", not a number.'))
-    return value
-
-
-MoneyStr = Annotated[
-    str, BeforeValidator(_reject_number), Field(description='Decimal string, e.g. "30000.00"')
-]
 
 
 # ---------------------------------------------------------------- schemas
@@ -242,12 +230,6 @@ class ApplicationListItem(Schema):
     updated_at: dt.datetime
 
 
-class Page(Schema):
-    count: int
-    next: str | None
-    previous: str | None
-
-
 class ApplicationPage(Page):
     results: list[ApplicationListItem]
 
@@ -263,185 +245,6 @@ class AuditVerifyOut(Schema):
     reason: str
 
 
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, str]] | None = None
-
-
-ERRORS = {
-    400: Problem,
-    401: Problem,
-    403: Problem,
-    404: Problem,
-    409: Problem,
-    413: Problem,
-    422: Problem,
-}
-
-
-# ---------------------------------------------------------------- serialisers
-
-
-def program_dict(program: Program) -> dict[str, Any]:
-    budget = next((b for b in program.budgets.all() if b.year == program.year), None)
-    zero = Decimal("0.00")
-    return {
-        "code": program.code,
-        "name": program.display_name,
-        "kind": program.kind,
-        "year": program.year,
-        "levels": list(program.levels),
-        "cap": _money(program.cap),
-        "budget": {
-            "allocated": _money(budget.allocated if budget else zero),
-            "committed": _money(budget.committed if budget else zero),
-            "paid": _money(budget.paid if budget else zero),
-            "available": _money(budget.available if budget else zero),
-        },
-        "opens": _local(program.opens),
-        "closes": _local(program.closes),
-        "is_open": program.is_open(),
-    }
-
-
-def program_detail_dict(program: Program) -> dict[str, Any]:
-    data = program_dict(program)
-    data.update(
-        description=program.description,
-        allowed_org_kinds=list(program.allowed_org_kinds),
-        fields=[
-            {
-                "name": f.name,
-                "type": f.type,
-                "required": f.required,
-                "label": f.display_label,
-                "choices": f.choices,
-            }
-            for f in program.fields.all()
-        ],
-        cost_line_kinds=[
-            {"code": k.code, "label": k.display_label, "counts_toward_award": k.counts_toward_award}
-            for k in program.cost_line_kinds.all()
-        ],
-        attachment_kinds=[
-            {"code": k.code, "label": k.display_label, "required": k.required}
-            for k in program.attachment_kinds.all()
-        ],
-        rule_set=_rule_set_dict(program),
-    )
-    return data
-
-
-def _rule_set_dict(program: Program) -> dict[str, Any]:
-    from rules.services import rule_set_in_force
-
-    version = rule_set_in_force(program)
-    return {
-        "version": version.label if version else None,
-        "sha256": version.sha256 if version else None,
-    }
-
-
-def organization_dict(org) -> dict[str, Any]:
-    return {
-        "id": org.pk,
-        "name": org.name,
-        "uscc": org.uscc,
-        "kind": org.kind,
-        "district": org.district_id,
-        "is_sme": org.is_sme,
-    }
-
-
-def application_list_item(app: Application) -> dict[str, Any]:
-    return {
-        "id": app.pk,
-        "number": app.number,
-        "program": app.program.code,
-        "organization": app.organization_id,
-        "organization_name": app.organization.name,
-        "district": app.organization.district_id,
-        "status": app.status,
-        "level": app.level or None,
-        "award_amount": _money(app.award_amount),
-        "submitted_at": _local(app.submitted_at),
-        "updated_at": _local(app.updated_at),
-    }
-
-
-def application_dict(app: Application) -> dict[str, Any]:
-    latest = app.evaluations.order_by("-created_at", "-id").first()
-    history = [
-        {
-            "at": _local(e.at),
-            "actor": e.actor_name,
-            "role": e.role,
-            "level": e.level,
-            "action": e.action,
-            "from": e.from_status,
-            "to": e.to_status,
-            "comment": e.comment,
-        }
-        for e in app.audit_entries.order_by("id")
-    ]
-    data = application_list_item(app)
-    data.update(
-        program_name=app.program.display_name,
-        chain=list(app.chain or app.program.levels),
-        round=app.round,
-        fields=app.fields,
-        cost_lines=[
-            {"kind": c.kind, "amount": _money(c.amount), "reference": c.reference}
-            for c in app.cost_lines.all()
-        ],
-        attachments=[
-            {
-                "id": a.pk,
-                "kind": a.kind,
-                "name": a.original_name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "uploaded_at": _local(a.uploaded_at),
-            }
-            for a in app.attachments.all()
-        ],
-        checks=[check_for_api(c) for c in latest.checks] if latest else [],
-        rule_set_version=latest.rule_set_version if latest else None,
-        flags=_flags(app),
-        history=history,
-        created_at=_local(app.created_at),
-    )
-    return data
-
-
-def _flags(app: Application) -> list[dict[str, str]]:
-    """Signs for reviewers that are not rule verdicts (voucher claims: collusion, agency exited)."""
-    if app.program.kind != ProgramKind.VOUCHER:
-        return []
-    from agencies.selectors import claim_flags
-
-    return claim_flags(app)
-
-
-# ---------------------------------------------------------------- access helpers
-
-
-def _visible_application(request, application_id: int) -> Application:
-    return services.get_visible_or_404(applications_visible_to(request.user), application_id)
-
-
-def _own_application(request, application_id: int) -> Application:
-    """Visible and the caller acts for its organisation; a reviewer who only sees it gets 403."""
-    app = _visible_application(request, application_id)
-    if not is_member(request.user, app.organization_id):
-        raise Forbidden(_("Only the applicant organisation may change its application."))
-    return app
-
-
 # ---------------------------------------------------------------- endpoints
 
 
@@ -455,7 +258,7 @@ def _own_application(request, application_id: int) -> Application:
 def auth_token(request, payload: TokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        from config.api import problem
+        from config.apikit import problem
 
         return problem(
             401,
@@ -596,7 +399,7 @@ def application_list(
     tags=["applications"],
 )
 def application_detail(request, application_id: int):
-    return application_dict(_visible_application(request, application_id))
+    return application_dict(visible_application(request.user, application_id))
 
 
 @router.patch(
@@ -606,7 +409,7 @@ def application_detail(request, application_id: int):
     summary="Change fields or cost lines while draft or returned",
 )
 def application_patch(request, application_id: int, payload: ApplicationPatch):
-    app = _own_application(request, application_id)
+    app = own_application(request.user, application_id)
     data = payload.dict(exclude_unset=True)
     lines = data.get("cost_lines")
     services.application_update(
@@ -615,7 +418,7 @@ def application_patch(request, application_id: int, payload: ApplicationPatch):
         fields=data.get("fields"),
         cost_lines=None if lines is None else [dict(line) for line in lines],
     )
-    return application_dict(_visible_application(request, application_id))
+    return application_dict(visible_application(request.user, application_id))
 
 
 @router.post(
@@ -625,7 +428,7 @@ def application_patch(request, application_id: int, payload: ApplicationPatch):
     summary="Upload a PDF, JPEG or PNG (checked by content, at most 20 MB)",
 )
 def attachment_upload(request, application_id: int, file: File[UploadedFile], kind: Form[str]):
-    app = _own_application(request, application_id)
+    app = own_application(request.user, application_id)
     att = services.attachment_add(actor=request.user, application=app, kind=kind, upload=file)
     return Reply(
         201,
@@ -636,7 +439,7 @@ def attachment_upload(request, application_id: int, file: File[UploadedFile], ki
             "content_type": att.content_type,
             "size": att.size,
             "sha256": att.sha256,
-            "uploaded_at": _local(att.uploaded_at),
+            "uploaded_at": local(att.uploaded_at),
         },
     )
 
@@ -648,7 +451,7 @@ def attachment_upload(request, application_id: int, file: File[UploadedFile], ki
     summary="Download an attachment",
 )
 def attachment_download(request, application_id: int, attachment_id: int):
-    app = _visible_application(request, application_id)
+    app = visible_application(request.user, application_id)
     att = get_object_or_404(app.attachments, pk=attachment_id)
     response = FileResponse(
         att.file.open("rb"),
@@ -667,9 +470,9 @@ def attachment_download(request, application_id: int, attachment_id: int):
     summary="Run the rules and submit to the first review level",
 )
 def application_submit(request, application_id: int):
-    app = _own_application(request, application_id)
-    services.application_submit(actor=request.user, application=app)
-    return application_dict(_visible_application(request, application_id))
+    app = own_application(request.user, application_id)
+    lifecycle.submit(actor=request.user, application=app)
+    return application_dict(visible_application(request.user, application_id))
 
 
 @router.get(

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GrantsConfig(AppConfig):
     name = "grants"
     verbose_name = _("Grants")
+
+    def ready(self) -> None:
+        from grants import kinds
+
+        kinds.register_defaults()

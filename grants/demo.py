@@ -293,7 +293,7 @@ def seed_accounts() -> User:
     admin = _user("admin", "系统管理员", is_staff=True, is_superuser=True)
     _role(admin, Role.ADMIN)
     _role(_user("applicant", "申报单位经办人"), Role.APPLICANT)
-    from workflows.services import reviewer_appoint
+    from grants.reviewers import reviewer_appoint
 
     for username, code in DISTRICT_REVIEWERS.items():
         place = Jurisdiction.objects.get(code=code)

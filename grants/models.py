@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -249,19 +250,6 @@ class ProgramKind(models.TextChoices):
     VOUCHER = "voucher", _("Service voucher")
     NAVIGATION = "navigation", _("Patent navigation project")
     GENERAL = "general", _("General grant")
-
-
-# Application fields that a programme kind's own records write, not the applicant's form: a
-# joint navigation application copies its industry, partners and deliverables from the
-# project record (which the expert draw and the letters read), so editing them as plain
-# fields would let the two drift apart.
-DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
-    ProgramKind.NAVIGATION: ("industry", "partner_agency", "deliverables"),
-}
-
-
-def derived_fields(program) -> tuple[str, ...]:
-    return DERIVED_FIELDS.get(program.kind, ())
 
 
 def validate_levels(value) -> None:
@@ -576,6 +564,11 @@ class Application(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+
+def normalise_certificate(value: Any) -> str:
+    """A certificate number as compared: spaces removed, capital letters."""
+    return "".join(str(value or "").split()).upper()
 
 
 class CertificateClaim(models.Model):

@@ -15,12 +15,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grants import services
+from grants import kinds, services
 from grants.errors import ChecksFailed, DomainError, InvalidInput
+from grants.kinds import derived_fields
 from grants.models import (
     Application,
     FieldType,
@@ -29,11 +31,11 @@ from grants.models import (
     Organization,
     OrganizationKind,
     Program,
-    ProgramKind,
     Status,
-    derived_fields,
 )
+from grants.presenters import application_dict, program_dict
 from grants.selectors import applications_visible_to, is_member
+from workflows import lifecycle
 
 # Human labels for audit actions on the applicant's timeline (the reviewer page has its own).
 TIMELINE_LABELS = {
@@ -143,21 +145,26 @@ def portal(request):
         .order_by("-updated_at")
     )
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
-    from agencies.views import voucher_summary
-    from grants.api import program_dict
-    from navigation.views import partner_summary
-
     return render(
         request,
         "portal/home.html",
         {
             "organizations": _my_organizations(request.user),
             "applications": apps[:100],
-            "programs": [program_dict(p) | {"obj": p} for p in programs],
-            "partner_projects": partner_summary(request.user),
-            "voucher_desk": voucher_summary(request.user),
+            "programs": [program_dict(p) | {"obj": p, "apply": apply_link(p)} for p in programs],
+            # the kinds' own blocks (navigation: joint projects; vouchers: the agency's desk)
+            "kind_blocks": kinds.portal_blocks(request.user),
         },
     )
+
+
+def apply_link(program: Program) -> dict[str, str]:
+    """Where and how to apply: the kind's own form (a joint application), else the claim form."""
+    return kinds.hooks_for(program).apply_link(program) or {
+        "url": reverse("portal-claim-new", args=[program.code]),
+        "label": _("Apply"),
+        "note": "",
+    }
 
 
 @login_required
@@ -213,7 +220,8 @@ def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, lis
                 "choices": f.choices,
                 "value": shown,
                 "errors": errors.get(f"fields.{f.name}", []),
-                "derived": f.name in derived,  # shown, not edited here (see DERIVED_FIELDS)
+                "derived": f.name
+                in derived,  # shown, not edited here (see KindHooks.derived_fields)
             }
         )
     return specs
@@ -300,8 +308,9 @@ def claim_new(request, code: str):
     program = Program.objects.filter(code=code, is_active=True).first()
     if program is None:
         raise Http404(_("No such programme."))
-    if program.kind == ProgramKind.NAVIGATION:  # a joint application, with its partners
-        return redirect("navigation-apply", code=program.code)
+    own_form = kinds.hooks_for(program).apply_link(program)
+    if own_form:  # the kind's own form (navigation: a joint application, with its partners)
+        return redirect(own_form["url"])
     orgs = list(_my_organizations(request.user))
     if not orgs:
         messages.info(request, _("Register your organisation first."))
@@ -408,7 +417,6 @@ def application_page(request, pk: int):
             messages.success(request, _("Draft saved."))
             return redirect("portal-application", pk=app.pk)
     context = _claim_context(program, app=app, values=values, lines=lines, errors=errors)
-    from grants.api import application_dict
     from letters.services import acceptance_certificate
 
     data = application_dict(app)
@@ -428,16 +436,8 @@ def application_page(request, pk: int):
         letter_available=app.status in LETTER_STATUSES,
         certificate=acceptance_certificate(app),
     )
-    if program.kind == ProgramKind.VOUCHER:  # the agency's claim: the voucher it redeemed
-        from agencies.models import Redemption
-
-        context["redemption"] = (
-            Redemption.objects.filter(claim=app).select_related("voucher").first()
-        )
-    if program.kind == ProgramKind.NAVIGATION:
-        from navigation.views import project_panel
-
-        context["navigation"] = project_panel(app, request.user)
+    # the kind's panel (a voucher claim: its voucher; navigation: partners, contract, milestones)
+    context["kind_panel"] = kinds.hooks_for(program).portal_panel(app, request.user)
     return render(request, "portal/application.html", context)
 
 
@@ -472,7 +472,7 @@ def attachment_upload(request, pk: int):
 def application_submit(request, pk: int):
     app = _own_application_or_404(request.user, pk)
     try:
-        services.application_submit(actor=request.user, application=app)
+        lifecycle.submit(actor=request.user, application=app)
     except ChecksFailed as exc:
         messages.error(request, exc.detail)
     except DomainError as exc:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
 
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from grants.errors import Forbidden, NotFound
+from grants.kinds import visibility_conditions
 from grants.models import Application, Jurisdiction, Membership, Organization, Role, RoleAssignment
 
 
@@ -71,24 +76,12 @@ def applications_visible_to(user) -> QuerySet[Application]:
     qs = Application.objects.select_related("program", "organization", "organization__district")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    from navigation.models import ExpertReview, Partner
-
     mine = Membership.objects.filter(user=user).values("organization_id")
-    # partner agencies of a joint navigation application see it (they confirm before submission)
-    own = Q(organization_id__in=mine) | Q(
-        pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id")
-    )
+    # what a programme kind adds (navigation: its partner agencies and drawn experts)
+    own = Q(organization_id__in=mine) | visibility_conditions(user)
     if sees_everything(user):
         return qs.filter(own | Q(submitted_at__isnull=False))
     condition = own
-    if has_role(user, Role.EXPERT):
-        # an expert drawn for a navigation project sees it once they declared no conflict
-        condition |= Q(
-            pk__in=ExpertReview.objects.filter(
-                expert__user=user,
-                status__in=(ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED),
-            ).values("project_id")
-        )
     for jurisdiction in reviewer_jurisdictions(user):
         condition |= Q(
             submitted_at__isnull=False, organization__district__path__startswith=jurisdiction.path
@@ -108,18 +101,17 @@ def is_member(user, organization_id: int) -> bool:
     return Membership.objects.filter(user=user, organization_id=organization_id).exists()
 
 
-def vouchers_visible_to(user):
-    """Administrators, finance and auditors: every voucher. An SME's members: its vouchers.
-    An agency's members: vouchers redeemed at it. Reviewers: vouchers of SMEs in their jurisdiction."""
-    from agencies.models import Voucher
+def visible_application(user: Any, pk: Any) -> Application:
+    """The application ``pk`` if ``user`` may see it; else NotFound (404: not even its existence)."""
+    try:
+        return applications_visible_to(user).get(pk=int(pk))
+    except (ValueError, TypeError, Application.DoesNotExist):
+        raise NotFound(_("No such application, or it is not visible to you.")) from None
 
-    qs = Voucher.objects.select_related("program", "sme", "sme__district")
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    mine = Membership.objects.filter(user=user).values("organization_id")
-    condition = Q(sme_id__in=mine) | Q(redemption__agency__organization_id__in=mine)
-    for jurisdiction in reviewer_jurisdictions(user):
-        condition |= Q(sme__district__path__startswith=jurisdiction.path)
-    return qs.filter(condition)
+
+def own_application(user: Any, pk: Any) -> Application:
+    """Visible, and ``user`` acts for its organisation; a reviewer who only sees it gets 403."""
+    app = visible_application(user, pk)
+    if not is_member(user, app.organization_id):
+        raise Forbidden(_("Only the applicant organisation may change its application."))
+    return app

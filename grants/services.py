@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.audit import audit_record
-from grants.errors import ChecksFailed, Conflict, InvalidInput, NotFound, WindowClosed
+from grants.errors import Conflict, InvalidInput, WindowClosed
+from grants.kinds import derived_fields
 from grants.models import (
     EDITABLE_STATUSES,
     ApiToken,
@@ -37,15 +38,15 @@ from grants.models import (
     Organization,
     OrganizationKind,
     Program,
-    ProgramKind,
     Role,
     RoleAssignment,
     Sequence,
     Status,
-    derived_fields,
+    normalise_certificate,
     validate_uscc,
 )
 from grants.selectors import is_member
+from grants.transitions import transition
 from grants.uploads import check_upload
 
 CENT = Decimal("0.01")
@@ -264,7 +265,7 @@ def organization_register(
 # ---------------------------------------------------------------- applications
 
 
-def _clean_fields(program: Program, fields: Any, *, require_all: bool) -> dict[str, Any]:
+def clean_fields(program: Program, fields: Any, *, require_all: bool) -> dict[str, Any]:
     if not isinstance(fields, dict):
         raise InvalidInput([{"field": "fields", "message": _("fields must be an object.")}])
     config = {f.name: f for f in program.fields.all()}
@@ -335,7 +336,7 @@ def _clean_value(spec, value: Any) -> Any:
     raise ValueError(_("Unsupported field type."))
 
 
-def _clean_cost_lines(program: Program, lines: Any) -> list[dict[str, Any]]:
+def clean_cost_lines(program: Program, lines: Any) -> list[dict[str, Any]]:
     if not isinstance(lines, list):
         raise InvalidInput([{"field": "cost_lines", "message": _("cost_lines must be a list.")}])
     if len(lines) > 200:
@@ -423,8 +424,8 @@ def application_create(
         )
     if errors:
         raise InvalidInput(errors)
-    cleaned_fields = _clean_fields(program, fields or {}, require_all=False)
-    cleaned_lines = _clean_cost_lines(program, cost_lines or [])
+    cleaned_fields = clean_fields(program, fields or {}, require_all=False)
+    cleaned_lines = clean_cost_lines(program, cost_lines or [])
     with transaction.atomic():
         serial = next_in_sequence(f"application:{program.number_prefix}:{program.year}")
         application = Application.objects.create(
@@ -447,7 +448,7 @@ def application_create(
     return application
 
 
-def _lock_editable(application: Application) -> Application:
+def lock_editable(application: Application) -> Application:
     locked = (
         Application.objects.select_for_update().select_related("program").get(pk=application.pk)
     )
@@ -460,7 +461,7 @@ def _lock_editable(application: Application) -> Application:
 
 
 def _keep_derived(application: Application, fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` with the programme's derived fields as they are (see ``DERIVED_FIELDS``):
+    """``fields`` with the programme's derived fields as they are (see ``KindHooks.derived_fields``):
     left out, they stay; sent with another value, a 422 names them."""
     derived = derived_fields(application.program)
     current = application.fields or {}
@@ -485,11 +486,11 @@ def application_update(
 ) -> Application:
     program = application.program
     cleaned_fields = (
-        _clean_fields(program, fields, require_all=False) if fields is not None else None
+        clean_fields(program, fields, require_all=False) if fields is not None else None
     )
-    cleaned_lines = _clean_cost_lines(program, cost_lines) if cost_lines is not None else None
+    cleaned_lines = clean_cost_lines(program, cost_lines) if cost_lines is not None else None
     with transaction.atomic():
-        locked = _lock_editable(application)
+        locked = lock_editable(application)
         if cleaned_fields is not None:
             cleaned_fields = _keep_derived(locked, cleaned_fields)
             locked.fields = cleaned_fields
@@ -533,7 +534,7 @@ def attachment_add(
     stored_name = None
     try:
         with transaction.atomic():
-            locked = _lock_editable(application)
+            locked = lock_editable(application)
             attachment.application = locked
             attachment.file.save(f"upload{checked.extension}", upload, save=False)
             stored_name = attachment.file.name
@@ -558,92 +559,24 @@ def attachment_add(
     return attachment
 
 
-def application_submit(
-    *, actor, application: Application, now: dt.datetime | None = None
-) -> Application:
-    """Run the rules; when nothing blocks, move to the first level of the programme's chain."""
-    from rules.services import evaluation_run
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = _lock_editable(application)
-        program = locked.program
-        if not program.is_open(now):
-            raise WindowClosed(
-                _("The programme “%(p)s” accepts submissions from %(o)s to %(c)s.")
-                % {
-                    "p": program.display_name,
-                    "o": timezone.localtime(program.opens).strftime("%Y-%m-%d %H:%M"),
-                    "c": timezone.localtime(program.closes).strftime("%Y-%m-%d %H:%M"),
-                }
-            )
-        _clean_fields(program, locked.fields, require_all=True)
-        if program.kind == ProgramKind.NAVIGATION:
-            from navigation.services import project_submitted
-
-            # partners confirmed, budget plan = costs; back to the eligibility stage
-            project_submitted(application=locked)
-        evaluation = evaluation_run(
-            application=locked,
-            actor=actor,
-            purpose="submit",
-            save=False,
-            on=timezone.localtime(now).date(),
+def submission_check(application: Application, *, now: dt.datetime) -> None:
+    """What submission asks of a locked draft before the rules run: the window is open and
+    every required field is filled in (``workflows.lifecycle.submit`` calls it)."""
+    program = application.program
+    if not program.is_open(now):
+        raise WindowClosed(
+            _("The programme “%(p)s” accepts submissions from %(o)s to %(c)s.")
+            % {
+                "p": program.display_name,
+                "o": timezone.localtime(program.opens).strftime("%Y-%m-%d %H:%M"),
+                "c": timezone.localtime(program.closes).strftime("%Y-%m-%d %H:%M"),
+            }
         )
-        if evaluation.blocks:
-            raise ChecksFailed(
-                _("%(n)d blocking check(s) failed; see checks.") % {"n": len(evaluation.blocking)},
-                checks=evaluation.checks_for_api(),
-                award_amount=evaluation.award_str,
-            )
-        evaluation.save()
-        _claim_certificate(locked)
-        chain = list(program.levels)
-        from_status = locked.status
-        locked.status = Status.IN_REVIEW
-        locked.level = chain[0]
-        locked.chain = chain
-        locked.round = locked.round + 1
-        locked.submitted_at = now
-        locked.award_amount = evaluation.award_amount
-        locked.save(
-            update_fields=[
-                "status",
-                "level",
-                "chain",
-                "round",
-                "submitted_at",
-                "award_amount",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            actor=actor,
-            action="application.submit",
-            obj=locked,
-            application=locked,
-            role=Role.APPLICANT,
-            level=chain[0],
-            from_status=from_status,
-            to_status=Status.IN_REVIEW,
-            data={
-                "round": locked.round,
-                "chain": chain,
-                "award_amount": evaluation.award_str,
-                "evaluation": evaluation.pk,
-            },
-        )
-        from workflows.services import review_start
-
-        # same transaction: a submitted application is always in a review round
-        review_start(application=locked, actor=actor)
-    return locked
+    clean_fields(program, application.fields, require_all=True)
 
 
-def _claim_certificate(application: Application) -> None:
+def certificate_claim(application: Application) -> None:
     """Hold the certificate number for this application; the database refuses a second live claim."""
-    from rules.facts import normalise_certificate
-
     number = normalise_certificate(application.fields.get("certificate_number"))
     if not number:
         return
@@ -670,29 +603,23 @@ def application_conclude(
     *,
     application: Application,
     to_status: str,
-    actor,
+    actor: Any,
     role: str,
     level: str = "",
     comment: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """The application leaves review (approved, returned, rejected): one status change, one audit row.
+    """The application leaves review (approved, returned, rejected): one transition, one audit row.
 
-    Call inside the transaction of the decision that concludes it.
+    ``level`` is the level that decided. Call inside the transaction of the decision.
     """
-    from_status = application.status
-    application.status = to_status
-    application.level = ""
-    application.save(update_fields=["status", "level", "updated_at"])
-    audit_record(
+    transition(
+        application,
+        to=to_status,
+        level="",
+        audit_level=level,
         actor=actor,
-        action=f"application.{to_status}",
-        obj=application,
-        application=application,
         role=role,
-        level=level,
-        from_status=from_status,
-        to_status=to_status,
         comment=comment,
         data=data,
     )
@@ -705,10 +632,3 @@ def certificate_release(*, application: Application) -> None:
 
 def money_round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def get_visible_or_404(queryset, pk: Any):
-    try:
-        return queryset.get(pk=int(pk))
-    except (ValueError, TypeError, queryset.model.DoesNotExist):
-        raise NotFound(_("No such application, or it is not visible to you.")) from None

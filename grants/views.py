@@ -7,21 +7,19 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from grants import kinds
 from grants.models import Program, Status
+from grants.presenters import application_dict, program_dict
 from grants.selectors import applications_visible_to, user_roles
 
 
 def home(request):
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
-    from grants.api import program_dict
-
     context = {"programs": [program_dict(p) | {"obj": p} for p in programs]}
     if request.user.is_authenticated:
         context["roles"] = sorted(user_roles(request.user))
         context["recent"] = applications_visible_to(request.user).order_by("-updated_at")[:10]
-        from navigation.views import navigation_links
-
-        context["navigation_links"] = navigation_links(request.user)
+        context["navigation_links"] = kinds.home_links(request.user)
     return render(request, "home.html", context)
 
 
@@ -52,7 +50,6 @@ def application_detail(request, pk: int):
     app = applications_visible_to(request.user).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application, or it is not visible to you."))
-    from grants.api import application_dict
     from letters.services import acceptance_certificate
 
     return render(
@@ -63,7 +60,7 @@ def application_detail(request, pk: int):
 
 
 def api_not_found(request):
-    from config.api import problem
+    from config.apikit import problem
 
     return problem(404, "not-found", _("Not found"), _("No such API resource."))
 

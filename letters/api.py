@@ -12,10 +12,9 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from grants.api import Problem
+from config.apikit import Problem
 from grants.errors import NotFound
-from grants.selectors import applications_visible_to
-from grants.services import get_visible_or_404
+from grants.selectors import visible_application
 from letters import services
 
 router = Router(tags=["letters"])
@@ -42,7 +41,7 @@ class VerifyOut(Schema):
     },
 )
 def letter_download(request, application_id: int):
-    app = get_visible_or_404(applications_visible_to(request.user), application_id)
+    app = visible_application(request.user, application_id)
     letter = services.letter_current(app)  # the award letter or refusal notice, never a certificate
     if letter is None:
         raise NotFound(_("No letter has been issued for this application yet."))

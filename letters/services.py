@@ -42,11 +42,13 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
-from grants.models import Application, Jurisdiction, Level, Program, ProgramKind, Role, Status
+from grants.models import Application, Jurisdiction, Level, Program, Role, Status
 from grants.selectors import has_role
 from grants.services import next_in_sequence
+from grants.transitions import transition
 from letters.models import (
     DECISION_KINDS,
     Letter,
@@ -74,12 +76,7 @@ def template_kind_for(*, program: Program, kind: str) -> str:
         return TemplateKind.REFUSAL
     if kind == LetterKind.ACCEPTANCE:
         return TemplateKind.ACCEPTANCE
-    by_program = {
-        ProgramKind.CERTIFICATION: TemplateKind.CERTIFICATION,
-        ProgramKind.VOUCHER: TemplateKind.VOUCHER,
-        ProgramKind.NAVIGATION: TemplateKind.NAVIGATION,
-    }
-    return by_program.get(program.kind, TemplateKind.CERTIFICATION)
+    return kinds.hooks_for(program).award_template
 
 
 def template_source(kind: str) -> str:
@@ -163,25 +160,15 @@ def letter_number_next(*, program: Program, kind: str) -> str:
 # ---------------------------------------------------------------- issuing
 
 
-def _navigation_accepted(app: Application) -> bool:
-    from navigation.models import NavigationProject, Stage
-
-    return NavigationProject.objects.filter(pk=app.pk, stage=Stage.ACCEPTED).exists()
-
-
 def _may_issue(app: Application, kind: str) -> bool:
     """The state guard: which application states a letter of this kind may be issued in."""
     if kind == LetterKind.AWARD:
         return app.status in (Status.APPROVED, Status.AWARDED, Status.PAID)
     if kind == LetterKind.REFUSAL:
         return app.status == Status.REJECTED
-    if kind == LetterKind.ACCEPTANCE:  # a navigation project whose last milestone was accepted
-        return (
-            app.program.kind == ProgramKind.NAVIGATION
-            and app.status in (Status.APPROVED, Status.AWARDED, Status.PAID)
-            and _navigation_accepted(app)
-        )
-    return False
+    # a kind's own letters (navigation's acceptance certificate) have the kind's own guard
+    guard = kinds.hooks_for(app.program).letter_kinds.get(kind)
+    return guard is not None and guard(app)
 
 
 def letter_reserve(
@@ -313,69 +300,8 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "qr_svg": lambda: mark_safe(qr_svg(url)),
         "level_labels": dict(Level.choices),
     }
-    if letter.kind == LetterKind.ACCEPTANCE:
-        context["project"] = acceptance_facts(letter)
+    context.update(kinds.hooks_for(app.program).letter_context(letter))
     return context
-
-
-def _project_title(industry: str) -> str:
-    return f"{industry}{'' if industry.endswith('产业') else '产业'}专利导航项目"
-
-
-def acceptance_facts(letter: Letter) -> dict[str, Any]:
-    """What an acceptance certificate states besides the letter's own facts: the partner
-    agencies, industry, contract, each milestone with its acceptance date and tranche, and the
-    money paid. Payments count up to the numbering time, so a retried render says the same."""
-    from finance.models import LedgerEntry
-    from navigation.models import NavigationProject
-
-    project = (
-        NavigationProject.objects.filter(pk=letter.application_id)
-        .select_related("contract")
-        .prefetch_related("partners__organization")
-        .first()
-    )
-    if project is None:
-        return {}
-    contract = getattr(project, "contract", None)
-    milestones = (
-        list(contract.milestones.select_related("tranche").order_by("position")) if contract else []
-    )
-    paid_ids = set(
-        LedgerEntry.objects.filter(
-            kind=LedgerEntry.Kind.PAY,
-            tranche_id__in=[m.tranche_id for m in milestones],
-            created_at__lte=letter.created_at,
-        ).values_list("tranche_id", flat=True)
-    )
-    paid = sum((m.tranche.amount for m in milestones if m.tranche_id in paid_ids), Decimal("0.00"))
-    return {
-        "title": _project_title(project.industry),
-        "industry": project.industry,
-        "partners": [
-            {"name": p.organization.name, "uscc": p.organization.uscc}
-            for p in project.partners.all()
-        ],
-        "contract_number": contract.number if contract else "",
-        "milestones": [
-            {
-                "position": m.position,
-                "label": m.label,
-                "due_on": m.due_on.strftime("%Y-%m-%d"),
-                "accepted_on": timezone.localtime(m.accepted_at).strftime("%Y-%m-%d")
-                if m.accepted_at
-                else "",
-                "amount_figures": f"{m.tranche.amount:,.2f}",
-                "paid": m.tranche_id in paid_ids,
-            }
-            for m in milestones
-        ],
-        "accepted_date": chinese_date(project.accepted_at) if project.accepted_at else "",
-        "tranche_count": len(milestones),
-        "paid_count": len(paid_ids),
-        "paid_figures": f"{paid:,.2f}",
-        "paid_capitals": amount_in_capitals(paid),
-    }
 
 
 def letter_html(letter: Letter) -> str:
@@ -417,27 +343,35 @@ def letter_store(*, letter_id: int, pdf: bytes, render_ms: int | None = None) ->
                 ).values_list("pk", flat=True)
             )
             Letter.objects.filter(pk__in=superseded).update(status=LetterStatus.SUPERSEDED)
-            from_status = app.status
+            issued = {
+                "number": letter.number,
+                "kind": letter.kind,
+                "version": letter.version,
+                "sha256": digest,
+                "size": len(pdf),
+                "superseded": superseded,
+            }
             if letter.kind == LetterKind.AWARD and app.status == Status.APPROVED:
-                app.status = Status.AWARDED
-                app.save(update_fields=["status", "updated_at"])
-            audit_record(
-                actor=None,
-                action="letter.issue",
-                obj=letter,
-                application=app,
-                role="system",
-                from_status=from_status,
-                to_status=app.status,
-                data={
-                    "number": letter.number,
-                    "kind": letter.kind,
-                    "version": letter.version,
-                    "sha256": digest,
-                    "size": len(pdf),
-                    "superseded": superseded,
-                },
-            )
+                transition(
+                    app,
+                    to=Status.AWARDED,
+                    actor=None,
+                    role="system",
+                    action="letter.issue",
+                    obj=letter,
+                    data=issued,
+                )
+            else:
+                audit_record(
+                    actor=None,
+                    action="letter.issue",
+                    obj=letter,
+                    application=app,
+                    role="system",
+                    from_status=app.status,
+                    to_status=app.status,
+                    data=issued,
+                )
             stored = True
     finally:
         if not stored:
@@ -568,9 +502,7 @@ def letter_current(
 
 
 def acceptance_certificate(application: Application) -> Letter | None:
-    """The acceptance certificate in force of a navigation project, or None (for the buttons)."""
-    if application.program.kind != ProgramKind.NAVIGATION:
-        return None
+    """The acceptance certificate in force (a navigation project's), or None (for the buttons)."""
     return letter_current(application, kinds=(LetterKind.ACCEPTANCE,))
 
 

@@ -11,18 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
-from config.api import paginate
-from grants.api import ERRORS, MoneyStr, Page, _local, _money
+from config.apikit import ERRORS, MoneyStr, Page, paginate
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Level, Program, ProgramKind, Role
-from grants.selectors import applications_visible_to, has_role, is_member, sees_everything
-from grants.services import get_visible_or_404
+from grants.presenters import local, money
+from grants.selectors import (
+    applications_visible_to,
+    has_role,
+    is_member,
+    sees_everything,
+    visible_application,
+)
 from navigation import indicators, services
 from navigation.models import (
     ExpertDraw,
@@ -33,6 +39,7 @@ from navigation.models import (
     Objection,
     Stage,
 )
+from workflows import lifecycle
 
 router = Router(tags=["navigation"])
 
@@ -291,14 +298,14 @@ def milestone_dict(m: Milestone, today: dt.date | None = None) -> dict[str, Any]
         "label": m.display_label,
         "due_on": m.due_on,
         "share": m.share,
-        "amount": _money(m.tranche.amount),
+        "amount": money(m.tranche.amount),
         "tranche": m.tranche_id,
         "tranche_status": m.tranche.status,
         "status": m.status,
         "level": levels[m.level_index] if m.status == Milestone.Status.SUBMITTED else None,
         "overdue": m.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED)
         and m.due_on < today,
-        "accepted_at": _local(m.accepted_at),
+        "accepted_at": local(m.accepted_at),
     }
 
 
@@ -324,28 +331,28 @@ def project_dict(project: NavigationProject) -> dict[str, Any]:
                 "organization": p.organization_id,
                 "name": p.organization.name,
                 "confirmed": p.confirmed_at is not None,
-                "confirmed_at": _local(p.confirmed_at),
+                "confirmed_at": local(p.confirmed_at),
             }
             for p in project.partners.all()
         ],
         "budget_plan": project.budget_plan,
-        "budget_total": _money(project.budget_total),
+        "budget_total": money(project.budget_total),
         "deliverables": project.deliverables,
-        "requested_amount": _money(requested),
-        "award_amount": _money(app.award_amount) if requested is None else None,
-        "score": _money(project.score),
+        "requested_amount": money(requested),
+        "award_amount": money(app.award_amount) if requested is None else None,
+        "score": money(project.score),
         "notice": project.notice.number if project.notice_id else None,
         "contract": None
         if contract is None
         else {
             "number": contract.number,
-            "amount": _money(contract.amount),
+            "amount": money(contract.amount),
             "starts_on": contract.starts_on,
             "milestones": [
                 milestone_dict(m) for m in contract.milestones.select_related("tranche")
             ],
         },
-        "accepted_at": _local(project.accepted_at),
+        "accepted_at": local(project.accepted_at),
     }
 
 
@@ -363,7 +370,7 @@ def draw_dict(draw: ExpertDraw) -> dict[str, Any]:
         "drawn_usernames": [names.get(pk, "") for pk in draw.drawn],
         "skipped": draw.skipped,
         "replaces": draw.replaces_id,
-        "created_at": _local(draw.created_at),
+        "created_at": local(draw.created_at),
     }
 
 
@@ -386,7 +393,7 @@ def review_dict(review: ExpertReview) -> dict[str, Any]:
             for c in config.criteria
         ],
         "scores": review.scores,
-        "total": _money(review.total),
+        "total": money(review.total),
         "comment": review.comment,
     }
 
@@ -398,8 +405,8 @@ def notice_dict(notice: Notice) -> dict[str, Any]:
         "program": notice.program.code,
         "program_name": notice.program.display_name,
         "status": notice.status,
-        "published_at": _local(notice.published_at),
-        "ends_at": _local(notice.ends_at),
+        "published_at": local(notice.published_at),
+        "ends_at": local(notice.ends_at),
         "working_days": notice.working_days,
         "open_for_objections": notice.is_open_for_objections(),
         "projects": [
@@ -409,8 +416,8 @@ def notice_dict(notice: Notice) -> dict[str, Any]:
                 "organization_name": p.application.organization.name,
                 "partners": _partners(p),
                 "industry": p.industry,
-                "score": _money(p.score),
-                "award_amount": _money(p.application.award_amount),
+                "score": money(p.score),
+                "award_amount": money(p.application.award_amount),
                 "stage": p.stage,
             }
             for p in notice.projects.select_related("application__organization")
@@ -429,10 +436,10 @@ def objection_dict(o: Objection) -> dict[str, Any]:
         "name": o.name,
         "contact": o.contact,
         "text": o.text,
-        "filed_at": _local(o.filed_at),
+        "filed_at": local(o.filed_at),
         "status": o.status,
         "resolution": o.resolution,
-        "resolved_at": _local(o.resolved_at),
+        "resolved_at": local(o.resolved_at),
     }
 
 
@@ -446,7 +453,7 @@ def _projects():
 
 
 def _visible_project(request, project_id: int) -> NavigationProject:
-    app = get_visible_or_404(applications_visible_to(request.user), project_id)
+    app = visible_application(request.user, project_id)
     project = _projects().filter(pk=app.pk).first()
     if project is None:
         raise NotFound(_("This application is not a navigation project."))
@@ -678,13 +685,13 @@ def ranking_dict(program: Program) -> dict[str, Any]:
                 "partners": _partners(p),
                 "industry": p.industry,
                 "stage": p.stage,
-                "score": _money(p.score),
+                "score": money(p.score),
                 "experts_submitted": p.reviews.filter(status=ExpertReview.Status.SUBMITTED).count(),
-                "requested_amount": _money(amount),
-                "award_amount": _money(amount)
+                "requested_amount": money(amount),
+                "award_amount": money(amount)
                 if p.stage in (Stage.NOTICE, Stage.AWARDED, Stage.ACCEPTED)
                 else None,
-                "cumulative_requested": _money(running) if p.rank is not None else None,
+                "cumulative_requested": money(running) if p.rank is not None else None,
             }
         )
     return {
@@ -692,10 +699,10 @@ def ranking_dict(program: Program) -> dict[str, Any]:
         "year": program.year,
         "target_count": config.target_count,
         "budget": {
-            "allocated": _money(budget.allocated) if budget else zero,
-            "committed": _money(budget.committed) if budget else zero,
-            "paid": _money(budget.paid) if budget else zero,
-            "available": _money(budget.available) if budget else zero,
+            "allocated": money(budget.allocated) if budget else zero,
+            "committed": money(budget.committed) if budget else zero,
+            "paid": money(budget.paid) if budget else zero,
+            "available": money(budget.available) if budget else zero,
         },
         "results": rows,
     }
@@ -756,7 +763,7 @@ def objection_create(request, notice_id: int, payload: ObjectionIn):
     )
     return Reply(
         201,
-        {"id": objection.pk, "status": objection.status, "filed_at": _local(objection.filed_at)},
+        {"id": objection.pk, "status": objection.status, "filed_at": local(objection.filed_at)},
     )
 
 
@@ -796,8 +803,16 @@ def objection_resolve(request, objection_id: int, payload: ResolutionIn):
     summary="Region sign-off after the notice period: awards final, contracts with milestones",
 )
 def notice_sign_off(request, notice_id: int):
-    notice = services.notice_sign_off(actor=request.user, notice=_notice(notice_id))
-    return notice_dict(notice)
+    with transaction.atomic():
+        signed = services.notice_sign_off(actor=request.user, notice=_notice(notice_id))
+        lifecycle.awards_approved(
+            applications=signed.awards,
+            actor=request.user,
+            role=Role.REVIEWER,
+            level=Level.REGION,
+            data={"notice": signed.notice.number},
+        )
+    return notice_dict(signed.notice)
 
 
 # ---------------------------------------------------------------- milestones

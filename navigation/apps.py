@@ -6,3 +6,19 @@ class NavigationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "navigation"
     verbose_name = _("Patent navigation projects")
+
+    def ready(self) -> None:
+        from grants import kinds
+        from grants.models import ProgramKind
+        from navigation import kind, views
+
+        kinds.register(
+            ProgramKind.NAVIGATION,
+            kind.hooks(
+                portal_home=views.portal_home,
+                portal_panel=views.portal_panel,
+                inbox_block=views.inbox_block,
+                home_links=views.navigation_links,
+                apply_link=views.apply_link,
+            ),
+        )

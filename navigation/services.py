@@ -11,19 +11,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.audit import audit_record
+from grants.calendar import deadline_after
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import (
-    DERIVED_FIELDS,
     EDITABLE_STATUSES,
     Application,
     Level,
@@ -37,8 +37,12 @@ from grants.models import (
     Status,
 )
 from grants.notifications import notify
+from grants.reviewers import administrators, reviewers_at
 from grants.selectors import has_role, is_member, reviewer_jurisdictions
 from grants.services import application_conclude, clean_text
+from grants.transitions import transition
+from letters.models import LetterKind
+from letters.services import letter_enqueue
 from navigation.draw import draw_experts
 from navigation.models import (
     INDUSTRIES,
@@ -55,7 +59,6 @@ from navigation.models import (
     Partner,
     Stage,
 )
-from workflows.calendar import deadline_after
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -129,20 +132,6 @@ def _members_of(organization_ids: list[int]) -> list:
     )
 
 
-def _admins() -> list:
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(roles__role=Role.ADMIN), is_active=True)
-        .distinct()
-    )
-
-
-def _reviewers_at(level: str, district) -> list:
-    from workflows.services import reviewers_at
-
-    return reviewers_at(level, district)
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year = day.year + month // 12
@@ -150,27 +139,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _issue_letter(kind: str, project: NavigationProject, *, actor=None) -> None:
-    """The one call point for navigation letters: ``award`` (at sign-off) and ``acceptance_certificate``
-    (the last milestone accepted).
-
-    Both go through the letters app like every programme's letter: numbered and rendered by a
-    worker after commit, version 1 once (the task is idempotent). The certificate is its own
-    kind (``acceptance``, 验收证书), its own number series, and leaves the status as it is.
-    """
-    from letters.models import LetterKind
-    from letters.services import letter_enqueue
-
-    letter_kind = {"award": LetterKind.AWARD, "acceptance_certificate": LetterKind.ACCEPTANCE}[kind]
+def _issue_certificate(project: NavigationProject, *, actor=None) -> None:
+    """The last milestone was accepted: the acceptance certificate (验收证书, letter kind
+    ``acceptance``) is issued by a worker after commit like every letter, its own number
+    series, leaving the application's status as it is. (The award letter is the lifecycle's,
+    at sign-off.)"""
     audit_record(
         actor=actor,
         action="navigation.letter_due",
         obj=project.application,
         application=project.application,
         role="system",
-        data={"kind": kind},
+        data={"kind": "acceptance_certificate"},
     )
-    letter_enqueue(application=project.application, kind=letter_kind)
+    letter_enqueue(application=project.application, kind=LetterKind.ACCEPTANCE)
 
 
 def _lock_project(project: NavigationProject) -> NavigationProject:
@@ -230,15 +212,21 @@ def _clean_deliverables(value: Any) -> list[str]:
 
 
 # The application fields a joint application fills in itself (from the project's own input).
-JOINT_FIELDS = DERIVED_FIELDS[ProgramKind.NAVIGATION]
+# Application fields a joint application copies from the project record (which the expert
+# draw and the letters read); the applicant's form cannot edit them (``KindHooks.derived_fields``).
+JOINT_FIELDS = ("industry", "partner_agency", "deliverables")
+
+
+# The agency registry's status of an agency admitted to the cluster (``agencies.models.
+# AgencyStatus.ADMITTED``): navigation reads the registry through the organisation's relation
+# and never imports the vouchers' app (the two kinds are independent; a test holds the value).
+ADMITTED = "admitted"
 
 
 def admitted_agencies():
     """Organisations that may be named as partners: IP service agencies admitted to the cluster."""
-    from agencies.models import AgencyStatus
-
     return Organization.objects.filter(
-        kind=OrganizationKind.SERVICE_AGENCY, agency__status=AgencyStatus.ADMITTED
+        kind=OrganizationKind.SERVICE_AGENCY, agency__status=ADMITTED
     ).order_by("name", "pk")
 
 
@@ -276,7 +264,7 @@ def project_create(
 
     Every bad input is reported at once (the project's own, the programme's fields and the
     cost lines). Each partner agency's people are told (in-app, e-mail after commit)."""
-    from grants.services import _clean_cost_lines, _clean_fields, application_create
+    from grants.services import application_create, clean_cost_lines, clean_fields
 
     program = Program.objects.filter(code=program_code, kind=ProgramKind.NAVIGATION).first()
     if program is None:
@@ -321,8 +309,8 @@ def project_create(
     items = _collect(errors, _clean_deliverables, deliverables)
     if errors:  # the programme's fields and cost lines too, checked again when the draft is made
         own = {k: v for k, v in (fields or {}).items() if k not in JOINT_FIELDS}
-        _collect(errors, _clean_fields, program, own, require_all=False)
-        _collect(errors, _clean_cost_lines, program, cost_lines or [])
+        _collect(errors, clean_fields, program, own, require_all=False)
+        _collect(errors, clean_cost_lines, program, cost_lines or [])
         raise InvalidInput(errors)
     fields = dict(fields or {})
     fields["industry"] = industry
@@ -430,25 +418,26 @@ def project_submitted(*, application: Application) -> None:
 def eligibility_passed(*, application: Application, actor, level: str) -> None:
     """The eligibility chain (ReviewFlow) approved at its last level: on to expert review.
 
-    Called by ``workflows.services.application_finish`` instead of the budget commitment;
-    a navigation award is final only after the notice and the region's sign-off.
+    The kind's ``on_final_approval`` hook (``navigation.kind``), called by
+    ``workflows.lifecycle.finish`` instead of the budget commitment: a navigation award is
+    final only after the notice and the region's sign-off.
     """
     project = NavigationProject.objects.get(pk=application.pk)
     project.stage = Stage.EXPERT_REVIEW
     project.save(update_fields=["stage"])
-    Application.objects.filter(pk=application.pk).update(level="", updated_at=timezone.now())
-    audit_record(
+    # still in review, at no level of the chain: the call's own steps hold it now
+    transition(
+        application,
+        to=Status.IN_REVIEW,
+        level="",
+        audit_level=level,
         actor=actor,
+        role=Role.REVIEWER,
         action="navigation.eligible",
         obj=project,
-        application=application,
-        role=Role.REVIEWER,
-        level=level,
-        from_status=application.status,
-        to_status=application.status,
         data={"stage": Stage.EXPERT_REVIEW},
     )
-    notify(users=_admins(), kind="navigation_eligible", application=application)
+    notify(users=administrators(), kind="navigation_eligible", application=application)
 
 
 # ---------------------------------------------------------------- expert draw
@@ -935,7 +924,7 @@ def objection_file(
             comment=text,
             data={"notice": notice.number, "name": name},
         )
-        recipients = _admins() + [
+        recipients = administrators() + [
             u
             for u in get_user_model().objects.filter(
                 roles__role=Role.REVIEWER, roles__level=Level.CITY, is_active=True
@@ -996,9 +985,19 @@ def objection_resolve(*, actor, objection: Objection, outcome: str, resolution: 
     return objection
 
 
-def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) -> Notice:
-    """The region signs off after the notice period with every objection resolved: the awards
-    become final, each project gets its contract with milestones and tranches."""
+@dataclass(frozen=True)
+class SignedOff:
+    """A signed-off notice and the applications it awarded, in project order: the caller (the
+    sign-off endpoint) runs ``workflows.lifecycle.award_approved`` for each, in its transaction."""
+
+    notice: Notice
+    awards: list[Application]
+
+
+def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) -> SignedOff:
+    """The region signs off after the notice period with every objection resolved: each
+    project gets its contract with milestones and tranches (nothing is committed yet); the
+    caller then approves each award through the lifecycle's epilogue."""
     _require(actor, levels=SIGNS_OFF, message=_("The autonomous region signs off."))
     now = now or timezone.now()
     with transaction.atomic():
@@ -1015,8 +1014,9 @@ def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) ->
             raise Conflict(_("%(n)d objection(s) are not resolved yet.") % {"n": open_objections})
         config = config_for(notice.program)
         projects = list(notice.projects.filter(stage=Stage.NOTICE).order_by("pk"))
-        for project in projects:
-            _award(actor=actor, project=project, config=config, now=now)
+        awards = [
+            _award(actor=actor, project=project, config=config, now=now) for project in projects
+        ]
         notice.status = Notice.Status.SIGNED_OFF
         notice.signed_off_by = actor
         notice.signed_off_at = now
@@ -1029,20 +1029,17 @@ def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) ->
             level=Level.REGION,
             data={"number": notice.number, "projects": [p.pk for p in projects]},
         )
-    return notice
+    return SignedOff(notice=notice, awards=awards)
 
 
-def _award(*, actor, project: NavigationProject, config: NavigationConfig, now) -> Contract:
+def _award(*, actor, project: NavigationProject, config: NavigationConfig, now) -> Application:
+    """The project's contract, milestones and tranche plan; the application, for the epilogue."""
     from finance.services import tranche_plan
 
-    app = Application.objects.select_for_update().select_related("program").get(pk=project.pk)
-    application_conclude(
-        application=app,
-        to_status=Status.APPROVED,
-        actor=actor,
-        role=Role.REVIEWER,
-        level=Level.REGION,
-        data={"award_amount": _money(app.award_amount), "notice": project.notice.number},
+    app = (
+        Application.objects.select_for_update()
+        .select_related("program", "organization")
+        .get(pk=project.pk)
     )
     project.stage = Stage.AWARDED
     project.save(update_fields=["stage"])
@@ -1090,14 +1087,7 @@ def _award(*, actor, project: NavigationProject, config: NavigationConfig, now) 
             ],
         },
     )
-    _issue_letter("award", project, actor=actor)
-    notify(
-        users=_members(app.organization_id),
-        kind="approved",
-        application=app,
-        context={"level_label": Level.REGION.label, "comment": ""},
-    )
-    return contract
+    return app
 
 
 # ---------------------------------------------------------------- milestones
@@ -1195,7 +1185,7 @@ def milestone_submit(*, actor, milestone: Milestone, report: str) -> Milestone:
             data={"milestone": milestone.position},
         )
         notify(
-            users=_reviewers_at(levels[0], app.organization.district),
+            users=reviewers_at(levels[0], app.organization.district),
             kind="milestone_review",
             application=app,
             context={"milestone": milestone},
@@ -1269,10 +1259,10 @@ def milestone_decide(*, actor, milestone: Milestone, decision: str, comment: str
                     level=level,
                     data={"contract": milestone.contract.number},
                 )
-                _issue_letter("acceptance_certificate", project, actor=actor)
+                _issue_certificate(project, actor=actor)
         elif milestone.status == Milestone.Status.SUBMITTED:
             notify(
-                users=_reviewers_at(levels[milestone.level_index], district),
+                users=reviewers_at(levels[milestone.level_index], district),
                 kind="milestone_review",
                 application=app,
                 context={"milestone": milestone},
@@ -1318,8 +1308,8 @@ def milestones_overdue(*, today: dt.date | None = None) -> int:
             )
             notify(
                 users=_members(app.organization_id)
-                + _reviewers_at(Level.CITY, app.organization.district)
-                + _admins(),
+                + reviewers_at(Level.CITY, app.organization.district)
+                + administrators(),
                 kind="milestone_overdue",
                 application=app,
                 context={"milestone": milestone},

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +32,7 @@ from grants.audit import AuditEntry
 from grants.errors import DomainError, InvalidInput, NotFound
 from grants.models import (
     EDITABLE_STATUSES,
+    Level,
     Membership,
     Organization,
     OrganizationKind,
@@ -40,6 +42,7 @@ from grants.models import (
 )
 from grants.pages import forbidden, refusal_message, refusal_status
 from grants.portal import errors_by_field
+from grants.reviewers import level_label
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from navigation import services
 from navigation.api import (
@@ -62,6 +65,7 @@ from navigation.models import (
     Partner,
     Stage,
 )
+from workflows import lifecycle
 
 FIX_FIELDS = gettext_lazy("Please correct the marked fields; nothing was saved.")
 OUTCOMES = (
@@ -118,7 +122,10 @@ def navigation_links(user) -> list[dict[str, Any]]:
 def inbox_block(user) -> dict[str, Any]:
     """The navigation part of a reviewer's inbox: milestone reports to decide (one query), and
     for the city and the region the open notices (objections to resolve, sign-off due)."""
-    block: dict[str, Any] = {"milestones": services.milestones_to_decide(user)}
+    block: dict[str, Any] = {
+        "template": "navigation/_inbox_block.html",
+        "milestones": services.milestones_to_decide(user),
+    }
     if services.may(user, services.RESOLVES_OBJECTIONS + services.SIGNS_OFF):
         block["programs"] = list(
             Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True)
@@ -130,6 +137,31 @@ def inbox_block(user) -> dict[str, Any]:
         )
         block["now"] = timezone.now()
     return block
+
+
+def portal_home(user) -> dict[str, Any] | None:
+    """The portal-home block: joint projects naming an agency the user acts for."""
+    summary = partner_summary(user)
+    if not summary["total"]:
+        return None
+    return {"template": "navigation/_portal_block.html", "partner_projects": summary}
+
+
+def portal_panel(app, user) -> dict[str, Any] | None:
+    panel = project_panel(app, user)
+    return None if panel is None else {"template": "navigation/_project_panel.html", **panel}
+
+
+def apply_link(program) -> dict[str, str]:
+    """A navigation programme is applied for jointly, on its own form."""
+    return {
+        "url": reverse("navigation-apply", args=[program.code]),
+        "label": _("Apply jointly"),
+        "note": _(
+            "A joint application with one or more IP service agencies admitted to the service "
+            "cluster; every partner agency must confirm its participation before you can submit."
+        ),
+    }
 
 
 # ---------------------------------------------------------------- the joint application
@@ -759,16 +791,23 @@ def objection_resolve(request, pk: int):
 def notice_sign_off(request, pk: int):
     notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
     try:
-        services.notice_sign_off(actor=request.user, notice=notice)
+        with transaction.atomic():
+            signed = services.notice_sign_off(actor=request.user, notice=notice)
+            lifecycle.awards_approved(
+                applications=signed.awards,
+                actor=request.user,
+                role=Role.REVIEWER,
+                level=Level.REGION,
+                data={"notice": signed.notice.number},
+            )
     except DomainError as exc:
         return _notice_page(
             request, notice, error_message=refusal_message(exc), status=refusal_status(exc)
         )
-    awarded = notice.projects.filter(stage=Stage.AWARDED).count()
     messages.success(
         request,
         _("Notice %(number)s signed off: %(n)d project(s) awarded, each with its contract.")
-        % {"number": notice.number, "n": awarded},
+        % {"number": notice.number, "n": len(signed.awards)},
     )
     return redirect("navigation-notice", pk=notice.pk)
 
@@ -885,8 +924,6 @@ def _can_decide(user, milestone: Milestone) -> bool:
 
 
 def _level_label(level: str) -> str:
-    from workflows.services import level_label
-
     return level_label(level)
 
 

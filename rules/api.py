@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Reply
 
-from grants.api import ERRORS, CheckOut, _local, _visible_application
+from config.apikit import ERRORS
+from grants.api import CheckOut
 from grants.errors import Forbidden
 from grants.models import EDITABLE_STATUSES
-from grants.selectors import is_member, reviewer_jurisdictions
+from grants.presenters import local
+from grants.selectors import is_member, reviewer_jurisdictions, visible_application
 from rules.services import check_for_api, evaluation_recheck, evaluation_run
 
 router = Router(tags=["rules"])
@@ -35,7 +37,7 @@ def _evaluation_dict(record) -> dict[str, Any]:
         "rule_set_version": record.rule_set_version,
         "award_amount": None if record.award_amount is None else f"{record.award_amount:.2f}",
         "checks": [check_for_api(c) for c in record.checks],
-        "created_at": _local(record.created_at),
+        "created_at": local(record.created_at),
         "trace": record.trace,
     }
 
@@ -46,7 +48,7 @@ def _evaluation_dict(record) -> dict[str, Any]:
     summary="Run the rules: a preview for the applicant's draft, a recorded re-check for reviewers",
 )
 def checks_run(request, application_id: int):
-    app = _visible_application(request, application_id)
+    app = visible_application(request.user, application_id)
     if is_member(request.user, app.organization_id):
         if app.status not in EDITABLE_STATUSES:
             raise Forbidden(
@@ -78,5 +80,5 @@ def checks_run(request, application_id: int):
     summary="Every rule evaluation of the application, newest first (submission and re-checks)",
 )
 def evaluation_list(request, application_id: int):
-    app = _visible_application(request, application_id)
+    app = visible_application(request.user, application_id)
     return [_evaluation_dict(e) for e in app.evaluations.order_by("-created_at", "-id")]

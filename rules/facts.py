@@ -33,13 +33,15 @@ when it is saved.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from grants.models import Application, FieldType, Program, Status
+from grants import kinds
+from grants.models import Application, FieldType, Program, Status, normalise_certificate
 
 LIVE = [Status.IN_REVIEW, Status.RETURNED, Status.APPROVED, Status.AWARDED, Status.PAID]
 
@@ -170,10 +172,6 @@ OUTPUT_PATHS = {"award_fen": nullable(INT)}
 
 def fen(amount: Decimal | None) -> int | None:
     return None if amount is None else int((amount * 100).to_integral_value())
-
-
-def normalise_certificate(value: Any) -> str:
-    return "".join(str(value or "").split()).upper()
 
 
 def facts_for(application: Application, *, on: dt.date | None = None) -> dict[str, Any]:
@@ -310,11 +308,8 @@ NO_VOUCHER: dict[str, Any] = {
 
 
 def voucher_facts(application: Application, on: dt.date) -> dict[str, Any]:
-    """The agency, voucher and collusion facts of a voucher claim (see ``agencies``)."""
-    import copy
-
-    if application.program.kind != "voucher":
-        return copy.deepcopy(NO_VOUCHER)
-    from agencies.selectors import claim_facts
-
-    return claim_facts(application, on) or copy.deepcopy(NO_VOUCHER)
+    """The agency, voucher and collusion facts of a voucher claim, from its kind's
+    ``rule_facts`` hook (``agencies.kind``); the documented defaults for any other claim."""
+    return kinds.hooks_for(application.program).rule_facts(application, on) or copy.deepcopy(
+        NO_VOUCHER
+    )

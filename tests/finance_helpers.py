@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from finance.models import Budget, LedgerEntry
 from grants.audit import audit_record
 from grants.models import Application, Membership, Organization, Program, User
-from grants.services import application_create, application_submit, attachment_add
+from grants.services import application_create, attachment_add
 from tests.conftest import PDF, cert_fields, make_uscc
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
+from workflows.lifecycle import submit as application_submit
 
 CHAIN_BELOW_REGION = ("reviewer-tianshan", "reviewer-city")
 

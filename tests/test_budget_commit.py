@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.reconciliation import ledger_totals, reconciliation_report
-from finance.services import budget_allocate
 from grants.models import Application, Program, User
 from tests.finance_helpers import at_region, finance_org, set_budget
 from tests.review_helpers import decide
+from workflows.lifecycle import budget_added as budget_allocate
 
 
 def test_final_approval_commits_the_award(as_user):

@@ -15,7 +15,7 @@ from grants.errors import DomainError
 from grants.models import Application, Program, User
 from grants.selectors import reviewer_jurisdictions
 from tests.finance_helpers import finance_org, set_budget, submitted_app
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
 
 AWARD = Decimal("30000.00")
 # The server's max_connections (100) is shared with other sessions: at most this many threads

@@ -11,7 +11,7 @@ from grants.models import Application, Membership, Organization, User
 from letters.models import Letter
 from tests.conftest import make_uscc
 from tests.test_review_race import submitted
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
 
 N = 5
 

@@ -15,7 +15,7 @@ from grants.models import Application, Membership, Organization, Sequence, User
 from letters.models import Letter
 from tests.conftest import make_uscc
 from tests.test_review_race import submitted
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from viewflow.workflow.timers import fire_due_timers
 
 from grants.audit import AuditEntry
+from grants.calendar import add_working_days, deadline_after
 from grants.models import Notification, Program
-from workflows.calendar import add_working_days, deadline_after
 
 
 def test_working_days_skip_weekends_and_public_holidays():

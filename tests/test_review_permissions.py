@@ -1,8 +1,8 @@
 """Who may decide: level, jurisdiction and separation of duties."""
 
 from grants.models import Jurisdiction, Membership, Organization, Role, RoleAssignment
+from grants.reviewers import reviewer_appoint
 from tests.review_helpers import decide
-from workflows.services import reviewer_appoint
 
 
 def test_reviewer_of_another_level_gets_409_and_non_reviewers_403(as_user, submitted_app):

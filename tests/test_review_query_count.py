@@ -8,9 +8,10 @@ from guardian.shortcuts import assign_perm
 
 from grants.demo import seed_demo
 from grants.models import Jurisdiction, Membership, Organization, User
-from grants.services import application_create, application_submit, attachment_add
+from grants.services import application_create, attachment_add
 from tests.conftest import PDF, cert_fields, make_uscc
-from workflows.services import decision_record
+from workflows.lifecycle import decide as decision_record
+from workflows.lifecycle import submit as application_submit
 
 
 def fill(count: int, org: Organization, user: User, start: int = 0, submit: bool = True) -> list:

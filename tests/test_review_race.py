@@ -10,9 +10,10 @@ from django.test import Client
 from grants.audit import AuditEntry
 from grants.demo import seed_demo
 from grants.models import Application, Jurisdiction, Membership, Organization, User
-from grants.services import application_create, application_submit, attachment_add
+from grants.reviewers import reviewer_appoint
+from grants.services import application_create, attachment_add
 from tests.conftest import PDF, cert_fields, make_uscc
-from workflows.services import reviewer_appoint
+from workflows.lifecycle import submit as application_submit
 
 
 def submitted(user, org, certificate: str | None = None) -> Application:

@@ -9,9 +9,10 @@ from viewflow.workflow.models import Task
 
 from grants.models import Application, Jurisdiction, User
 from grants.notifications import Notification
+from grants.reviewers import reviewer_appoint
 from tests.conftest import PASSWORD
 from workflows.context_processors import nav_counts
-from workflows.services import reviewer_appoint, tasks_for
+from workflows.selectors import tasks_for
 
 
 def web(username: str) -> Client:

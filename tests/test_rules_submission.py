@@ -119,8 +119,9 @@ def test_concurrent_claims_of_one_certificate_land_once(settings, tmp_path):
     from grants.demo import seed_demo
     from grants.errors import DomainError
     from grants.models import Membership, Organization, User
-    from grants.services import application_create, application_submit, attachment_add
+    from grants.services import application_create, attachment_add
     from tests.conftest import PDF, cert_fields, make_uscc
+    from workflows.lifecycle import submit as application_submit
 
     settings.MEDIA_ROOT = tmp_path
     seed_demo(2026)

@@ -51,7 +51,8 @@ numbers = list(Application.objects.values_list("number", flat=True))
 # two reviewers decide the same task at once: SQLite's IMMEDIATE transactions serialise them
 from grants.errors import Conflict
 from grants.models import Jurisdiction
-from workflows.services import decision_record, reviewer_appoint
+from grants.reviewers import reviewer_appoint
+from workflows.lifecycle import decide as decision_record
 second = User.objects.create_user("reviewer-tianshan-2")
 reviewer_appoint(user=second, jurisdiction=Jurisdiction.objects.get(code="650102"))
 target = Application.objects.get(pk=app["id"])

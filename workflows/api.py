@@ -8,12 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from config.api import paginate
-from grants.api import ERRORS, ApplicationOut, Page, _local, _visible_application, application_dict
+from config.apikit import ERRORS, Page, paginate
+from grants.api import ApplicationOut
 from grants.errors import Forbidden
 from grants.notifications import Notification
-from grants.selectors import reviewer_jurisdictions
-from workflows.services import decision_record, task_deadline, task_is_overdue, tasks_for
+from grants.presenters import application_dict, local
+from grants.selectors import reviewer_jurisdictions, visible_application
+from workflows import lifecycle
+from workflows.review import task_deadline, task_is_overdue
+from workflows.selectors import tasks_for
 
 router = Router(tags=["review"])
 
@@ -69,8 +72,8 @@ def task_dict(task, now=None) -> dict:
         "district": app.organization.district_id,
         "level": task.data["level"],
         "round": task.data.get("round", 1),
-        "created": _local(task.created),
-        "deadline": _local(deadline),
+        "created": local(task.created),
+        "deadline": local(deadline),
         "overdue": task_is_overdue(task, now),
         "award_amount": None if app.award_amount is None else f"{app.award_amount:.2f}",
     }
@@ -106,15 +109,15 @@ class _ListQuery(list):
     summary="Approve, return (comment required) or reject (comment required) at the current level",
 )
 def decision_create(request, application_id: int, payload: DecisionIn):
-    app = _visible_application(request, application_id)
-    decision_record(
+    app = visible_application(request.user, application_id)
+    lifecycle.decide(
         application=app,
         actor=request.user,
         decision=payload.decision,
         comment=payload.comment,
         task_id=payload.task,
     )
-    return application_dict(_visible_application(request, application_id))
+    return application_dict(visible_application(request.user, application_id))
 
 
 @router.get(
@@ -133,7 +136,7 @@ def notification_list(request, unread: bool = False):
             "application": n.application_id,
             "subject": n.subject,
             "body": n.body,
-            "created_at": _local(n.created_at),
+            "created_at": local(n.created_at),
             "read": n.read_at is not None,
         },
     )

@@ -27,7 +27,7 @@ def _count(qs: QuerySet) -> Subquery:
 def _nav_counts(user) -> dict[str, int | bool]:
     from grants.notifications import Notification
     from grants.selectors import reviewer_jurisdictions
-    from workflows.services import tasks_for
+    from workflows.selectors import tasks_for
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     try:

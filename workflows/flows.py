@@ -15,16 +15,16 @@ Node names are stored in task rows: renaming one needs a data migration.
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
 from workflows.models import ReviewProcess
+from workflows.review import review_deadline_for, review_overdue, task_opened
 
 
 def _review_view(request, **kwargs):  # the web UI has its own pages (workflows.views)
-    from django.http import Http404
-
     raise Http404
 
 
@@ -107,34 +107,26 @@ class ReviewFlow(flow.Flow):
         index = self._last(activation)["level_index"] + 1
         return {"level": activation.process.chain[index], "level_index": index}
 
-    # -- effects: each is one domain action in workflows.services ------------------
+    # -- effects ------------------------------------------------------------------
+    # A level's task opening and running late act on the application (workflows.review).
+    # Where the chain ends (approved, returned, rejected) the lifecycle acts on, after it
+    # ran the flow: ``workflows.lifecycle.decide``. Those three nodes are kept because task
+    # rows store node names.
     def review_created(self, activation):
-        from workflows.services import on_review_task_created
-
-        on_review_task_created(activation.task)
+        task_opened(activation.task)
 
     def review_deadline(self, activation):
-        from workflows.services import review_deadline_for
-
         host = activation.task.previous.get()
         return review_deadline_for(host)
 
     def on_approved(self, activation):
-        from workflows.services import application_finish
-
-        application_finish(process=activation.process, outcome="approved")
+        """The last level approved; the lifecycle commits the award (``lifecycle.finish``)."""
 
     def on_returned(self, activation):
-        from workflows.services import application_finish
-
-        application_finish(process=activation.process, outcome="returned")
+        """A level returned it; the lifecycle tells the applicant (``lifecycle.finish``)."""
 
     def on_rejected(self, activation):
-        from workflows.services import application_finish
-
-        application_finish(process=activation.process, outcome="rejected")
+        """A level rejected it; the lifecycle concludes it (``lifecycle.finish``)."""
 
     def on_overdue(self, activation):
-        from workflows.services import review_overdue
-
         review_overdue(host_task=activation.task.previous.get().previous.get())

@@ -1,7 +1,7 @@
 """Web pages for reviewers (inbox, task page with the decision form) and everyone's notifications.
 
 They read through the same selectors as the API and decide only via
-``workflows.services.decision_record``: there is no second transition here.
+``workflows.lifecycle.decide``: there is no second transition here.
 """
 
 from __future__ import annotations
@@ -19,20 +19,16 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from grants.errors import DomainError, InvalidInput
+from grants.kinds import inbox_blocks
 from grants.models import Status
 from grants.notifications import Notification
 from grants.pages import forbidden
+from grants.presenters import application_dict
+from grants.reviewers import level_label
 from grants.selectors import applications_visible_to, reviewer_jurisdictions
-from workflows.services import (
-    DECISIONS,
-    OPEN,
-    decision_record,
-    level_label,
-    review_tasks,
-    task_deadline,
-    task_is_overdue,
-    tasks_for,
-)
+from workflows import lifecycle
+from workflows.review import DECISIONS, OPEN, task_deadline, task_is_overdue
+from workflows.selectors import review_tasks, tasks_for
 
 # Attachments shown inside the task page; anything else is a download link only.
 INLINE_TYPES = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
@@ -102,8 +98,6 @@ def inbox(request):
     passing = apps_with_all_checks_passed([row["app"].pk for row in shown])
     for row in shown:
         row["checks_pass"] = row["app"].pk in passing
-    from navigation.views import inbox_block
-
     return render(
         request,
         "workflows/inbox.html",
@@ -115,7 +109,7 @@ def inbox(request):
             "program": program,
             "overdue_only": overdue_only,
             "bulk_count": sum(row["checks_pass"] for row in shown),
-            "navigation": inbox_block(request.user),
+            "kind_blocks": inbox_blocks(request.user),
         },
     )
 
@@ -187,7 +181,7 @@ def bulk_approve(request):
             )
             continue
         try:
-            decision_record(
+            lifecycle.decide(
                 application=app, actor=request.user, decision="approve", task_id=task_id
             )
         except DomainError as exc:
@@ -251,8 +245,6 @@ def _display(value) -> str:
 def application_content(app) -> dict:
     """What a reviewer reads of an application: fields, cost lines and attachments with the
     programme's labels, and the API's dictionary (``data``). Also the expert's view."""
-    from grants.api import application_dict
-
     data = application_dict(app)
     program = app.program
     program_fields = list(program.fields.all())
@@ -334,9 +326,9 @@ def task_detail(request, task_id: int):
         try:
             task_ref = int(posted_task) if posted_task else task.pk
         except ValueError:
-            task_ref = -1  # never an open task: decision_record answers with a conflict
+            task_ref = -1  # never an open task: the lifecycle answers with a conflict
         try:
-            decision_record(
+            lifecycle.decide(
                 application=app,
                 actor=request.user,
                 decision=decision,

@@ -1,0 +1,114 @@
+"""The API's shared plumbing: problem+json, pagination, the money type, the error schemas.
+
+Every app's ``api`` module imports from here; ``config.api`` builds the one ``NinjaAPI``
+object, registers every router there and turns domain errors into problem+json with
+``problem``. Nothing here imports an app's router, so routers and the API object do not
+import each other.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import BeforeValidator, Field
+
+from grants.errors import InvalidInput
+
+PROBLEM_TYPE = "urn:fundflow:problem:"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) -> JsonResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + slug,
+        "title": str(title),
+        "status": status,
+        "detail": str(detail),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = JsonResponse(
+        body,
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="fundflow"'
+    return response
+
+
+def paginate(request: HttpRequest, queryset, serialize) -> dict[str, Any]:
+    """``?page=N&page_size=M`` (max 200) → ``count, next, previous, results``."""
+    errors = []
+    try:
+        page = int(request.GET.get("page", "1"))
+        if page < 1:
+            raise ValueError
+    except ValueError:
+        errors.append({"field": "page", "message": _("A page number from 1.")})
+        page = 1
+    try:
+        size = int(request.GET.get("page_size", "50"))
+        if not 1 <= size <= 200:
+            raise ValueError
+    except ValueError:
+        errors.append({"field": "page_size", "message": _("A page size from 1 to 200.")})
+        size = 50
+    if errors:
+        raise InvalidInput(errors)
+    count = queryset.count()
+    start = (page - 1) * size
+    results = [serialize(obj) for obj in queryset[start : start + size]] if start < count else []
+
+    def link(n: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(n)
+        params["page_size"] = str(size)
+        return request.build_absolute_uri(request.path + "?" + urlencode(sorted(params.items())))
+
+    return {
+        "count": count,
+        "next": link(page + 1) if start + size < count else None,
+        "previous": link(page - 1) if page > 1 and count else None,
+        "results": results,
+    }
+
+
+def _reject_number(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(_('Give the amount as a string such as "30000.00", not a number.'))
+    return value
+
+
+MoneyStr = Annotated[
+    str, BeforeValidator(_reject_number), Field(description='Decimal string, e.g. "30000.00"')
+]
+
+
+class Page(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+ERRORS = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    413: Problem,
+    422: Problem,
+}

@@ -1,0 +1,146 @@
+"""Programme kinds as plug-ins: the registry and the hooks a kind may fill in.
+
+The kernel and the capabilities (grants, workflows, finance, letters, rules) never
+branch on a programme's kind. They ask the kind's hooks instead; a kind module
+(``navigation``, ``agencies`` for service vouchers) registers its own in its
+``AppConfig.ready()``, and the certification subsidy and a general grant use the
+default hooks below. A hook runs inside the transaction of the action that calls it,
+so raising a domain error refuses the action (for instance a final approval).
+
+Adding a programme kind: add its value to ``ProgramKind``, write a module with the
+hooks it needs, and register them in its app's ``ready()``. README: "Adding a
+programme kind".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from grants.models import Application, Program, ProgramKind
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def _award_now(application: Application, actor: Any, level: str) -> bool:
+    return True
+
+
+def _no_flags(application: Application) -> list[dict[str, str]]:
+    return []
+
+
+def _no_context(letter: Any) -> dict[str, Any]:
+    return {}
+
+
+def _no_links(user: Any) -> list[dict[str, Any]]:
+    return []
+
+
+@dataclass(frozen=True)
+class KindHooks:
+    """What a programme kind adds to the shared lifecycle. Every hook has a harmless default."""
+
+    # Submission (in its transaction, before the rules run): a guard or preparation of the
+    # kind's own records; raise a domain error to refuse the submission.
+    on_submit: Callable[[Application], None] = _nothing
+    # The review chain ended with ``outcome`` ("approved", "returned", "rejected"), in the
+    # decision's transaction and before anything else happens (a voucher's hold is released).
+    on_review_end: Callable[[Application, str, Any], None] = _nothing
+    # The chain's last level approved: True when the award follows now (budget commitment,
+    # then the award epilogue); False when the kind takes the application on to steps of its
+    # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
+    on_final_approval: Callable[[Application, Any, str], bool] = _award_now
+    # Applications a user sees because of the kind's own records (a partner, a drawn expert).
+    visibility: Callable[[Any], Q | None] = _nothing
+    # Web: the kind's block on the applicant's portal home, its panel on an application page,
+    # its block in the reviewer's inbox. Each returns None or a block: a dict whose
+    # ``template`` the page includes with the dict as ``block``.
+    portal_home: Callable[[Any], dict[str, Any] | None] = _nothing
+    # Web: links on the home page for this user (expert reviews, rankings …), and where a
+    # programme of this kind is applied for when not through the claim form ({url, label, note}).
+    home_links: Callable[[Any], list[dict[str, Any]]] = _no_links
+    apply_link: Callable[[Program], dict[str, str] | None] = _nothing
+    portal_panel: Callable[[Application, Any], dict[str, Any] | None] = _nothing
+    inbox_block: Callable[[Any], dict[str, Any] | None] = _nothing
+    # What reviewers should look at twice (never shown to the applicant or in letters).
+    review_flags: Callable[[Application], list[dict[str, str]]] = _no_flags
+    # Facts the kind adds to the rule engine's dictionary (None: the documented defaults).
+    rule_facts: Callable[[Application, dt.date], dict[str, Any] | None] = _nothing
+    # Letters: the award letter's template, extra letter kinds with the guard that says when
+    # one may be issued, and what the kind adds to a letter's context.
+    award_template: str = "certification"
+    letter_kinds: Mapping[str, Callable[[Application], bool]] = field(default_factory=dict)
+    letter_context: Callable[[Any], dict[str, Any]] = _no_context
+    # Application fields the kind's own records write; the applicant's form cannot change them.
+    derived_fields: tuple[str, ...] = ()
+
+
+DEFAULT = KindHooks()
+
+_registry: dict[str, KindHooks] = {}
+
+
+def register(kind: str, hooks: KindHooks) -> None:
+    """Register ``hooks`` for a programme kind (once, from the kind's ``AppConfig.ready()``)."""
+    if kind not in ProgramKind.values:
+        raise ValueError(f"unknown programme kind {kind!r}")
+    _registry[kind] = hooks
+
+
+def register_defaults() -> None:
+    """The certification subsidy and a general grant need nothing beyond the shared lifecycle."""
+    for kind in (ProgramKind.CERTIFICATION, ProgramKind.GENERAL):
+        _registry.setdefault(kind, DEFAULT)
+
+
+def hooks_for(program: Program | str) -> KindHooks:
+    kind = program if isinstance(program, str) else program.kind
+    return _registry.get(kind, DEFAULT)
+
+
+def all_hooks() -> Iterator[KindHooks]:
+    """Each registered kind's hooks once (for hooks that are about a user, not a programme)."""
+    seen: set[int] = set()
+    for hooks in _registry.values():
+        if id(hooks) not in seen:
+            seen.add(id(hooks))
+            yield hooks
+
+
+def visibility_conditions(user: Any) -> Q:
+    """The OR of every kind's extra visibility for ``user`` (an empty Q when none)."""
+    condition = Q()
+    for hooks in all_hooks():
+        extra = hooks.visibility(user)
+        if extra is not None:
+            condition |= extra
+    return condition
+
+
+def portal_blocks(user: Any) -> list[dict[str, Any]]:
+    """Every kind's block for ``user``'s portal home (those with something to show)."""
+    return [b for hooks in all_hooks() if (b := hooks.portal_home(user))]
+
+
+def inbox_blocks(user: Any) -> list[dict[str, Any]]:
+    """Every kind's block for ``user``'s review inbox (those with something to show)."""
+    return [b for hooks in all_hooks() if (b := hooks.inbox_block(user))]
+
+
+def home_links(user: Any) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = []
+    for hooks in all_hooks():
+        links.extend(hooks.home_links(user))
+    return links
+
+
+def derived_fields(program: Program) -> tuple[str, ...]:
+    return hooks_for(program).derived_fields

@@ -1,0 +1,137 @@
+"""The patent navigation programme kind (专利导航): its hooks into the shared lifecycle.
+
+A navigation application is a joint project (``navigation.models.NavigationProject``): its
+partners confirm before it is submitted, the review chain checks eligibility, and the award
+is decided by experts, the city's selection, a public notice and the region's sign-off
+(``navigation.services``) instead of the chain's last approval. Registered by
+``NavigationConfig.ready()`` together with the web hooks of ``navigation.views``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from finance.models import LedgerEntry
+from grants.kinds import KindHooks
+from grants.models import Application, Membership, Role, Status
+from grants.selectors import has_role
+from letters.models import Letter, LetterKind
+from letters.services import amount_in_capitals, chinese_date
+from navigation.models import ExpertReview, NavigationProject, Partner, Stage
+from navigation.services import JOINT_FIELDS, eligibility_passed, project_submitted
+
+AWARDED = (Status.APPROVED, Status.AWARDED, Status.PAID)
+
+
+def on_submit(application: Application) -> None:
+    project_submitted(application=application)
+
+
+def on_final_approval(application: Application, actor: Any, level: str) -> bool:
+    """The chain was the eligibility review: experts, notice and sign-off decide the award."""
+    eligibility_passed(application=application, actor=actor, level=level)
+    return False
+
+
+def visibility(user: Any) -> Q:
+    """Partner agencies see a joint application (they confirm before submission); an expert
+    drawn for a project sees it once they declared no conflict."""
+    mine = Membership.objects.filter(user=user).values("organization_id")
+    condition = Q(pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id"))
+    if has_role(user, Role.EXPERT):
+        condition |= Q(
+            pk__in=ExpertReview.objects.filter(
+                expert__user=user,
+                status__in=(ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED),
+            ).values("project_id")
+        )
+    return condition
+
+
+def accepted(application: Application) -> bool:
+    """The acceptance certificate may be issued: awarded, and the last milestone accepted."""
+    return (
+        application.status in AWARDED
+        and NavigationProject.objects.filter(pk=application.pk, stage=Stage.ACCEPTED).exists()
+    )
+
+
+def _project_title(industry: str) -> str:
+    return f"{industry}{'' if industry.endswith('产业') else '产业'}专利导航项目"
+
+
+def acceptance_facts(letter: Letter) -> dict[str, Any]:
+    """What an acceptance certificate states besides the letter's own facts: the partner
+    agencies, industry, contract, each milestone with its acceptance date and tranche, and the
+    money paid. Payments count up to the numbering time, so a retried render says the same."""
+    project = (
+        NavigationProject.objects.filter(pk=letter.application_id)
+        .select_related("contract")
+        .prefetch_related("partners__organization")
+        .first()
+    )
+    if project is None:
+        return {}
+    contract = getattr(project, "contract", None)
+    milestones = (
+        list(contract.milestones.select_related("tranche").order_by("position")) if contract else []
+    )
+    paid_ids = set(
+        LedgerEntry.objects.filter(
+            kind=LedgerEntry.Kind.PAY,
+            tranche_id__in=[m.tranche_id for m in milestones],
+            created_at__lte=letter.created_at,
+        ).values_list("tranche_id", flat=True)
+    )
+    paid = sum((m.tranche.amount for m in milestones if m.tranche_id in paid_ids), Decimal("0.00"))
+    return {
+        "title": _project_title(project.industry),
+        "industry": project.industry,
+        "partners": [
+            {"name": p.organization.name, "uscc": p.organization.uscc}
+            for p in project.partners.all()
+        ],
+        "contract_number": contract.number if contract else "",
+        "milestones": [
+            {
+                "position": m.position,
+                "label": m.label,
+                "due_on": m.due_on.strftime("%Y-%m-%d"),
+                "accepted_on": timezone.localtime(m.accepted_at).strftime("%Y-%m-%d")
+                if m.accepted_at
+                else "",
+                "amount_figures": f"{m.tranche.amount:,.2f}",
+                "paid": m.tranche_id in paid_ids,
+            }
+            for m in milestones
+        ],
+        "accepted_date": chinese_date(project.accepted_at) if project.accepted_at else "",
+        "tranche_count": len(milestones),
+        "paid_count": len(paid_ids),
+        "paid_figures": f"{paid:,.2f}",
+        "paid_capitals": amount_in_capitals(paid),
+    }
+
+
+def letter_context(letter: Letter) -> dict[str, Any]:
+    if letter.kind == LetterKind.ACCEPTANCE:
+        return {"project": acceptance_facts(letter)}
+    return {}
+
+
+def hooks(**web: Any) -> KindHooks:
+    """The navigation kind's hooks; ``web`` adds those of the pages (portal, inbox, links)."""
+    return KindHooks(
+        on_submit=on_submit,
+        on_final_approval=on_final_approval,
+        visibility=visibility,
+        award_template="navigation",
+        letter_kinds={LetterKind.ACCEPTANCE: accepted},
+        letter_context=letter_context,
+        derived_fields=JOINT_FIELDS,
+        **web,
+    )

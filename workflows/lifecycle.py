@@ -1,0 +1,365 @@
+"""The one owner of an application's lifecycle: submit → review → finish → award.
+
+    submit          the applicant submits: rules, certificate claim, first level, review round
+    decide          a reviewer decides the open task; the flow routes; where it ends, finish
+    finish          the chain ended: the kind's hooks, then the award (budget, epilogue),
+                    or the return / rejection with its notice
+    award_approved  THE epilogue of every award, written once: conclude ``approved``, tell
+                    the applicant, issue the award letter after commit
+    budget_added    finance adds budget; awards waiting in the merit queue are committed
+                    best-ranked first, each through the epilogue
+
+Callers are the interface layer (API endpoints, pages), Celery tasks and commands; the
+kernel and the capabilities below never call up here. A programme kind plugs in through
+``grants.kinds`` (``on_submit``, ``on_review_end``, ``on_final_approval``); a kind's own
+steps that end in an award (navigation's sign-off) call ``award_approved`` from their
+endpoints. Each action is one transaction with its audit rows; letters and e-mails start
+after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import PROCESS, STATUS
+
+from finance.models import Budget, LedgerEntry
+from finance.services import award_commit, budget_allocate, budget_queue_drain
+from grants import kinds
+from grants.audit import AuditEntry, audit_record
+from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput
+from grants.models import Application, Membership, Program, Role, Status
+from grants.notifications import notify
+from grants.reviewers import level_label
+from grants.selectors import reviewer_jurisdictions
+from grants.services import (
+    application_conclude,
+    certificate_claim,
+    certificate_release,
+    lock_editable,
+    submission_check,
+)
+from grants.transitions import transition
+from letters.services import letter_enqueue
+from rules.services import evaluation_run
+from workflows.flows import ReviewFlow
+from workflows.models import ReviewProcess
+from workflows.review import DECISIONS, OUTCOMES
+from workflows.selectors import open_review_task
+
+OUTCOME_STATUS = {
+    "approved": Status.APPROVED,
+    "returned": Status.RETURNED,
+    "rejected": Status.REJECTED,
+}
+
+
+def _applicants(application: Application) -> list[Any]:
+    return [
+        m.user
+        for m in Membership.objects.filter(organization=application.organization).select_related(
+            "user"
+        )
+    ]
+
+
+# ---------------------------------------------------------------- submit
+
+
+def submit(*, actor: Any, application: Application, now: dt.datetime | None = None) -> Application:
+    """Run the rules; when nothing blocks, move to the first level of the programme's chain
+    and start its review round, all in one transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_editable(application)
+        program = locked.program
+        submission_check(locked, now=now)
+        # the kind's guard (navigation: partners confirmed, budget plan = costs)
+        kinds.hooks_for(program).on_submit(locked)
+        evaluation = evaluation_run(
+            application=locked,
+            actor=actor,
+            purpose="submit",
+            save=False,
+            on=timezone.localtime(now).date(),
+        )
+        if evaluation.blocks:
+            raise ChecksFailed(
+                _("%(n)d blocking check(s) failed; see checks.") % {"n": len(evaluation.blocking)},
+                checks=evaluation.checks_for_api(),
+                award_amount=evaluation.award_str,
+            )
+        evaluation.save()
+        certificate_claim(locked)
+        chain = list(program.levels)
+        round_ = locked.round + 1
+        transition(
+            locked,
+            to=Status.IN_REVIEW,
+            level=chain[0],
+            actor=actor,
+            role=Role.APPLICANT,
+            action="application.submit",
+            changes={
+                "chain": chain,
+                "round": round_,
+                "submitted_at": now,
+                "award_amount": evaluation.award_amount,
+            },
+            data={
+                "round": round_,
+                "chain": chain,
+                "award_amount": evaluation.award_str,
+                "evaluation": evaluation.pk,
+            },
+        )
+        # same transaction: a submitted application is always in a review round
+        ReviewFlow.start.run(application=locked, round=locked.round, chain=locked.chain)
+    return locked
+
+
+# ---------------------------------------------------------------- decide
+
+
+def decide(
+    *,
+    application: Application,
+    actor: Any,
+    decision: str,
+    comment: str = "",
+    task_id: int | None = None,
+) -> Application:
+    """A reviewer decides the application's open task: approve, return (comment) or reject (comment).
+
+    The flow routes the decision (next level, or the end of the chain); where the chain
+    ends, ``finish`` runs in the same transaction.
+    """
+    comment = (comment or "").strip()
+    errors = []
+    if decision not in DECISIONS:
+        errors.append({"field": "decision", "message": _("Use approve, return or reject.")})
+    elif decision in ("return", "reject") and not comment:
+        errors.append(
+            {"field": "comment", "message": _("A comment is required to return or reject.")}
+        )
+    if len(comment) > 4000:
+        errors.append({"field": "comment", "message": _("At most 4,000 characters.")})
+    if errors:
+        raise InvalidInput(errors)
+    places = reviewer_jurisdictions(actor)
+    if not places:
+        raise Forbidden(_("Only reviewers decide applications."))
+
+    with transaction.atomic():
+        process = (
+            ReviewProcess.objects.filter(application=application)
+            .order_by("-round")
+            .only("pk")
+            .first()
+        )
+        if process is None:
+            raise Conflict(_("The application is not under review."))
+        try:
+            with ReviewFlow.lock(process.pk):
+                task = open_review_task(application)
+                app = Application.objects.select_related("organization__district", "program").get(
+                    pk=application.pk
+                )
+                if task is None or app.status != Status.IN_REVIEW:
+                    raise Conflict(
+                        _("The application is %(s)s; there is no open review task to decide.")
+                        % {"s": app.get_status_display()}
+                    )
+                if task_id is not None and task.pk != task_id:
+                    raise Conflict(
+                        _("This task was already decided; the application has moved on.")
+                    )
+                level = task.data["level"]
+                district = app.organization.district
+                if not any(p.level == level and district.path.startswith(p.path) for p in places):
+                    raise Conflict(
+                        _("The application is at the %(level)s level, which is not yours.")
+                        % {"level": level_label(level)}
+                    )
+                if Membership.objects.filter(
+                    user=actor, organization_id=app.organization_id
+                ).exists():
+                    raise Forbidden(
+                        _("Separation of duties: you act for the applicant organisation.")
+                    )
+                if (
+                    AuditEntry.objects.filter(
+                        application=app, actor=actor, action="review.decision"
+                    )
+                    .exclude(level=level)
+                    .exists()
+                ):
+                    raise Forbidden(
+                        _(
+                            "Separation of duties: you already decided this application at another level."
+                        )
+                    )
+
+                task.data.update(
+                    decision=decision,
+                    comment=comment,
+                    decided_by=actor.pk,
+                    decided_by_name=actor.username,
+                    decided_at=timezone.now().isoformat(),
+                )
+                task.save(update_fields=["data"])
+                process.refresh_from_db()
+                process.data["last_decision"] = {
+                    "decision": decision,
+                    "comment": comment,
+                    "actor": actor.pk,
+                    "level": level,
+                    "level_index": task.data["level_index"],
+                }
+                process.save(update_fields=["data"])
+                audit_record(
+                    actor=actor,
+                    action="review.decision",
+                    obj=app,
+                    application=app,
+                    role=Role.REVIEWER,
+                    level=level,
+                    from_status=app.status,
+                    to_status=app.status,
+                    comment=comment,
+                    data={"decision": decision, "task": task.pk, "round": process.round},
+                )
+                activation = task.flow_task.activation_class(task)
+                if task.status == STATUS.NEW:
+                    activation.assign(actor)
+                activation.start(None)
+                activation.execute()
+                if activation.process.status == PROCESS.DONE:
+                    finish(process=activation.process, outcome=OUTCOMES[decision])
+        except FlowLockFailed:
+            raise Conflict(
+                _("Another decision on this application is in progress; try again.")
+            ) from None
+    return Application.objects.get(pk=application.pk)
+
+
+# ---------------------------------------------------------------- finish and award
+
+
+def finish(*, process: ReviewProcess, outcome: str) -> None:
+    """The chain ended: approved after the last level, or returned/rejected at one."""
+    last = process.data.get("last_decision", {})
+    app = Application.objects.select_related("organization", "program").get(
+        pk=process.application_id
+    )
+    actor = get_user_model().objects.filter(pk=last.get("actor")).first()
+    level = last.get("level", "")
+    comment = last.get("comment", "")
+    hooks = kinds.hooks_for(app.program)
+    hooks.on_review_end(app, outcome, actor)
+    if outcome == "approved":
+        if not hooks.on_final_approval(app, actor, level):
+            return  # the kind's own steps follow (navigation: experts, notice, sign-off)
+        if not award_commit(application=app, actor=actor):  # BudgetExceeded rolls back
+            return  # waits in the programme's merit queue (择优) until budget is added
+        award_approved(
+            application=app,
+            actor=actor,
+            role=Role.REVIEWER,
+            level=level,
+            comment=comment,
+            data={"round": process.round},
+        )
+        return
+    application_conclude(
+        application=app,
+        to_status=OUTCOME_STATUS[outcome],
+        actor=actor,
+        role=Role.REVIEWER,
+        level=level,
+        comment=comment,
+        data={"round": process.round},
+    )
+    if outcome == "rejected":
+        certificate_release(application=app)
+    notify(
+        users=_applicants(app),
+        kind=outcome,
+        application=app,
+        context={"level_label": level_label(level), "comment": comment},
+    )
+    if outcome == "rejected":  # the refusal notice, by a worker after commit
+        letter_enqueue(application=app, kind="refusal")
+
+
+def award_approved(
+    *,
+    application: Application,
+    actor: Any,
+    role: str,
+    level: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The award is decided and its money settled (committed, or planned in tranches):
+    the application becomes ``approved``, the applicant is told, and a worker issues the
+    award letter after commit. The one epilogue of every award, whoever decided it."""
+    amount = application.award_amount
+    application_conclude(
+        application=application,
+        to_status=Status.APPROVED,
+        actor=actor,
+        role=role,
+        level=level,
+        comment=comment,
+        data={"award_amount": None if amount is None else f"{amount:.2f}", **(data or {})},
+    )
+    notify(
+        users=_applicants(application),
+        kind="approved",
+        application=application,
+        context={"level_label": level_label(level), "comment": comment},
+    )
+    letter_enqueue(application=application, kind="award")
+
+
+def awards_approved(
+    *,
+    applications: list[Application],
+    actor: Any,
+    role: str,
+    level: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Several awards decided by one step of a kind's own (a public notice signed off): the
+    epilogue for each, in the caller's transaction."""
+    for application in applications:
+        award_approved(application=application, actor=actor, role=role, level=level, data=data)
+
+
+def budget_added(
+    *, actor: Any, program: Program, year: int, amount: Decimal, source: str, reason: str
+) -> LedgerEntry:
+    """Finance adds budget; awards waiting in the programme's merit queue are committed
+    best-ranked first while it covers them, each then approved through the epilogue."""
+    with transaction.atomic():
+        entry = budget_allocate(
+            actor=actor, program=program, year=year, amount=amount, source=source, reason=reason
+        )
+        budget: Budget = entry.budget
+        for app in budget_queue_drain(budget=budget, actor=actor):
+            award_approved(
+                application=app,
+                actor=actor,
+                role="finance",
+                comment=_("Budget added: the award left the merit queue."),
+                data={"from_queue": True},
+            )
+    return entry

@@ -7,11 +7,22 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Service agencies and vouchers")
 
     def ready(self) -> None:
-        from agencies import kind, views
+        from agencies import indicators, kind, views
         from grants import kinds
         from grants.models import ProgramKind
+        from indicators.registry import register_source
 
         kinds.register(
             ProgramKind.VOUCHER,
             kind.hooks(portal_home=views.portal_home, portal_panel=views.portal_panel),
+        )
+        register_source(
+            "smes-in-custody",
+            indicators.smes_in_custody,
+            _("SMEs with a redeemed custody voucher in this system"),
+        )
+        register_source(
+            "supported-service-agencies",
+            indicators.supported_service_agencies,
+            _("IP service agencies paid for redeemed vouchers in this system"),
         )

@@ -1,8 +1,8 @@
 """Where each indicator's actual figure comes from: one entry per indicator code.
 
 - ``computed``: a function of the year over this product's data;
-- ``external``: a function another app provides (``module.function(year)``), looked
-  up with importlib, so the dashboard works before that app is installed;
+- ``external``: a function another app registers (``register_source`` from its
+  ``AppConfig.ready()``), so this app imports none of them;
 - otherwise the administrator enters the figure (``IndicatorActual``), with its source.
 
 A computed or external figure wins over an entered one; when neither exists the
@@ -11,7 +11,6 @@ dashboard shows "—" and says there is no data source yet.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,44 +41,30 @@ def certified_organizations(year: int) -> int:
 
 @dataclass(frozen=True)
 class Source:
-    kind: str  # "computed" | "external"
-    function: Callable[[int], object] | None = None
-    module: str = ""
-    name: str = ""
-
-    def resolve(self) -> Callable[[int], object] | None:
-        if self.function is not None:
-            return self.function
-        try:
-            module = importlib.import_module(self.module)
-        except ImportError:
-            return None
-        return getattr(module, self.name, None)
-
-    @property
-    def description(self) -> str:
-        if self.kind == "computed":
-            return str(_("computed from the applications in this system"))
-        return f"{self.module}.{self.name}"
+    kind: str  # "computed" (by this app) | "external" (registered by another app)
+    function: Callable[[int], object]
+    description: str = ""
 
 
 REGISTRY: dict[str, Source] = {
-    "certified-organizations": Source("computed", certified_organizations),
-    "smes-in-custody": Source("external", module="agencies.indicators", name="smes_in_custody"),
-    "industry-navigation-projects": Source(
-        "external", module="navigation.indicators", name="industry_navigation_projects"
-    ),
-    "supported-service-agencies": Source(
-        "external", module="agencies.indicators", name="supported_service_agencies"
+    "certified-organizations": Source(
+        "computed",
+        certified_organizations,
+        str(_("computed from the applications in this system")),
     ),
 }
+
+
+def register_source(code: str, function: Callable[[int], object], description: str) -> None:
+    """An app that holds an indicator's records registers its figure (from its ``ready()``);
+    until one does, the dashboard says there is no data source yet."""
+    REGISTRY[code] = Source("external", function, description)
 
 
 def computed_value(code: str, year: int) -> Decimal | None:
     """The figure the product computes for ``code`` in ``year``, or None when it has no source."""
     source = REGISTRY.get(code)
-    function = source.resolve() if source else None
-    if function is None:
+    if source is None:
         return None
-    value = function(year)
+    value = source.function(year)
     return None if value is None else Decimal(str(value))

@@ -10,7 +10,8 @@ class NavigationConfig(AppConfig):
     def ready(self) -> None:
         from grants import kinds
         from grants.models import ProgramKind
-        from navigation import kind, views
+        from indicators.registry import register_source
+        from navigation import indicators, kind, views
 
         kinds.register(
             ProgramKind.NAVIGATION,
@@ -21,4 +22,9 @@ class NavigationConfig(AppConfig):
                 home_links=views.navigation_links,
                 apply_link=views.apply_link,
             ),
+        )
+        register_source(
+            "industry-navigation-projects",
+            indicators.industry_navigation_projects,
+            _("accepted industry navigation projects in this system"),
         )

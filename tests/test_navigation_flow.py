@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from finance.models import LedgerEntry, Tranche
 from navigation.draw import draw_experts
@@ -180,7 +181,7 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
         assert r.status_code == 409  # paid in tranches, never as a whole
 
         app_id = projects[0]["id"]
-        assert industry_navigation_projects(dt.date.today().year) == 0
+        assert industry_navigation_projects(timezone.localdate().year) == 0
         for i, milestone in enumerate(milestones):
             r = applicant.post(
                 f"/navigation/milestones/{milestone['id']}/submit", {"report": f"第{i + 1}阶段报告"}
@@ -202,7 +203,7 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
             Tranche.objects.filter(application_id=app_id).values_list("status", flat=True)
         ) == {"paid"}
 
-        year = dt.date.today().year
+        year = timezone.localdate().year
         assert industry_navigation_projects(year) == 1
         r = admin.get("/navigation/indicators/industry-navigation-projects", year=year)
         assert r.json()["value"] == 1

@@ -22,7 +22,7 @@ def test_working_days_skip_weekends_and_public_holidays():
 
 
 def test_deadline_is_the_end_of_the_last_working_day_local_time():
-    start = timezone.make_aware(dt.datetime(2026, 11, 23, 10, 0))
+    start = dt.datetime(2026, 11, 23, 10, 0, tzinfo=timezone.get_current_timezone())
     deadline = deadline_after(start, 2)
     assert timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") == "2026-11-25 23:59"
 

@@ -7,7 +7,6 @@ was wrong, so a bad value stops the process at start, never later.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -115,31 +114,31 @@ def database_from_env(name: str, default_sqlite_path: Path) -> dict:
     return config
 
 
-def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def broker_from_env(name: str, var_dir: Path) -> tuple[str, dict]:
-    """CELERY_BROKER_URL, or Redis on localhost when it answers, else a file broker.
+    """CELERY_BROKER_URL, else a file broker under ``var/``.
 
-    The file broker (kombu's filesystem transport) needs no server and still
-    lets a separate worker process consume what the web process sends.
+    Never a Redis that happens to answer on localhost: it may belong to another
+    instance, whose workers would take our tasks. ``make run`` and ``make test``
+    start their own Redis (``scripts/services.sh``) and pass its URL. The file broker
+    (kombu's filesystem transport) needs no server and still lets a separate worker
+    process consume what the web process sends.
     """
     raw = os.environ.get(name)
     if raw:
         scheme = urlsplit(raw).scheme
-        if scheme not in {"redis", "rediss", "filesystem", "memory", "amqp", "sqla+sqlite"}:
+        if scheme not in {
+            "redis",
+            "rediss",
+            "redis+socket",
+            "filesystem",
+            "memory",
+            "amqp",
+            "sqla+sqlite",
+        }:
             raise ImproperlyConfigured(
                 f"{name}={raw!r}: unsupported scheme {scheme!r}; use redis://host:6379/0"
             )
         url = raw
-    elif redis_answers():
-        url = "redis://127.0.0.1:6379/0"
     else:
         url = "filesystem://"
     options: dict = {}

@@ -160,8 +160,8 @@ FUNDFLOW_SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 FUNDFLOW_LETTER_AUTHORITY = env_str("LETTER_AUTHORITY", "乌鲁木齐市市场监督管理局（知识产权局）")
 FUNDFLOW_LETTER_PREFIX = env_str("LETTER_NUMBER_PREFIX", "乌知运")
 
-# Celery: broker from CELERY_BROKER_URL, else Redis on localhost if it
-# answers, else the file broker under var/ (a separate worker still runs).
+# Celery: broker from CELERY_BROKER_URL (make run / make test pass their own Redis),
+# else the file broker under var/ (a separate worker still runs).
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_from_env("CELERY_BROKER_URL", VAR_DIR)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL

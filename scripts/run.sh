@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: set up, migrate, seed demo data, then run a Celery worker (with
 # embedded beat) and the gunicorn web server until Ctrl-C.
-# Uses SQLite (var/fundflow.sqlite3) unless DATABASE_URL is set; uses Redis as
-# the Celery broker when it can be started, else the filesystem broker.
+# Uses SQLite (var/fundflow.sqlite3) unless DATABASE_URL is set. The Celery broker is
+# CELERY_BROKER_URL when given, else our own Redis (started here, on a Unix socket
+# under var/redis/, stopped with the rest), else the filesystem broker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +29,10 @@ if port_open "$port"; then
     die "port $port on 127.0.0.1 is already in use; stop that server or use PORT=8001 make run"
 fi
 
+own_redis=0
+[[ -z ${CELERY_BROKER_URL:-} ]] && own_redis=1
 if ensure_redis; then
-    log "Celery broker: $CELERY_BROKER_URL"
+    log "Celery broker: $(mask "$CELERY_BROKER_URL")"
 elif [[ -n ${CELERY_BROKER_URL:-} ]]; then
     log "Redis not available; Celery broker: $(mask "$CELERY_BROKER_URL")"
 else
@@ -80,6 +83,7 @@ stop_children() {
     done
     wait 2>/dev/null || true
     pids=()
+    if ((own_redis)); then stop_redis; fi
     log "stopped"
 }
 trap 'stop_children; exit 130' INT

@@ -18,83 +18,87 @@ _FF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _ff_log() { printf '[services] %s\n' "$*" >&2; }
 
 # ----------------------------------------------------------------------------
-# Redis
+# Redis: our own server, never one we did not start
 # ----------------------------------------------------------------------------
-_FF_REDIS_HOST=127.0.0.1
-_FF_REDIS_PORT=6379
+# A Redis found on 127.0.0.1:6379 may belong to another instance, whose workers
+# would take our tasks, or may have lost its data directory (MISCONF: every write
+# refused). So ensure_redis starts a private redis-server for this checkout: it
+# listens only on a Unix socket under var/redis/ (no TCP port, so two checkouts
+# never meet), keeps no snapshot (the transactional outbox in the database, not the
+# broker, is what survives a restart), and is reused only while its pidfile's process
+# answers on that socket. A CELERY_BROKER_URL given in the environment wins.
+_FF_REDIS_DIR="$_FF_ROOT/var/redis"
+_FF_REDIS_SOCK="$_FF_REDIS_DIR/redis.sock"
 
-# True when a Redis server answers PING on 127.0.0.1:6379.
-_ff_redis_answers() {
-    if command -v redis-cli >/dev/null 2>&1; then
-        [[ "$(timeout 3 redis-cli -h "$_FF_REDIS_HOST" -p "$_FF_REDIS_PORT" ping 2>/dev/null)" == PONG ]]
-        return
+# True when our own redis-server (pidfile) is alive and answers PING on its socket.
+_ff_redis_ours() {
+    local pid
+    [[ -S $_FF_REDIS_SOCK && -f $_FF_REDIS_DIR/redis.pid ]] || return 1
+    pid="$(cat "$_FF_REDIS_DIR/redis.pid" 2>/dev/null)"
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    [[ "$(timeout 3 redis-cli -s "$_FF_REDIS_SOCK" ping 2>/dev/null)" == PONG ]]
+}
+
+# Start our redis-server (or keep the one already running); no export.
+start_own_redis() {
+    local i
+    if _ff_redis_ours; then
+        return 0
     fi
-    # No redis-cli: speak the protocol over bash's /dev/tcp.
-    # shellcheck disable=SC2016  # expanded by the inner bash
-    timeout 3 bash -c '
-        exec 3<>"/dev/tcp/$0/$1" || exit 1
-        printf "PING\r\n" >&3
-        IFS= read -r reply <&3
-        [[ $reply == "+PONG"* ]]
-    ' "$_FF_REDIS_HOST" "$_FF_REDIS_PORT" 2>/dev/null
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+        _ff_log "redis: redis-server is not installed (apt-get install redis-server)"
+        return 1
+    fi
+    mkdir -p "$_FF_REDIS_DIR" || return 1
+    rm -f "$_FF_REDIS_SOCK"
+    _ff_log "redis: starting our own redis-server on var/redis/redis.sock"
+    redis-server \
+        --daemonize yes \
+        --port 0 \
+        --unixsocket "$_FF_REDIS_SOCK" \
+        --unixsocketperm 700 \
+        --dir "$_FF_REDIS_DIR" \
+        --save "" \
+        --appendonly no \
+        --stop-writes-on-bgsave-error no \
+        --pidfile "$_FF_REDIS_DIR/redis.pid" \
+        --logfile "$_FF_REDIS_DIR/redis.log" ||
+        { _ff_log "redis: redis-server failed to start, see var/redis/redis.log"; return 1; }
+    for ((i = 0; i < 50; i++)); do
+        _ff_redis_ours && break
+        sleep 0.2
+    done
+    if ! _ff_redis_ours; then
+        _ff_log "redis: not answering after 10 s, see var/redis/redis.log"
+        return 1
+    fi
+    _ff_log "redis: started (pid $(cat "$_FF_REDIS_DIR/redis.pid"))"
 }
 
-# True when anything at all accepts TCP connections on 127.0.0.1:6379.
-_ff_redis_port_open() {
-    # shellcheck disable=SC2016  # expanded by the inner bash
-    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$_FF_REDIS_HOST" "$_FF_REDIS_PORT" 2>/dev/null
-}
-
+# Export CELERY_BROKER_URL: the one given, else our own Redis.
 ensure_redis() {
-    local dir="$_FF_ROOT/var/redis" i
-
-    if _ff_redis_answers; then
-        _ff_log "redis: already answering on $_FF_REDIS_HOST:$_FF_REDIS_PORT"
-    else
-        if _ff_redis_port_open; then
-            _ff_log "redis: something listens on $_FF_REDIS_HOST:$_FF_REDIS_PORT but does not answer PING (password? not Redis?)"
-            return 1
-        fi
-        if ! command -v redis-server >/dev/null 2>&1; then
-            _ff_log "redis: redis-server is not installed (apt-get install redis-server)"
-            return 1
-        fi
-        mkdir -p "$dir" || return 1
-        _ff_log "redis: starting redis-server on $_FF_REDIS_HOST:$_FF_REDIS_PORT (files in var/redis/)"
-        redis-server \
-            --daemonize yes \
-            --bind "$_FF_REDIS_HOST" \
-            --port "$_FF_REDIS_PORT" \
-            --dir "$dir" \
-            --pidfile "$dir/redis.pid" \
-            --logfile "$dir/redis.log" ||
-            { _ff_log "redis: redis-server failed to start, see $dir/redis.log"; return 1; }
-        for ((i = 0; i < 50; i++)); do
-            _ff_redis_answers && break
-            sleep 0.2
-        done
-        if ! _ff_redis_answers; then
-            _ff_log "redis: not answering after 10 s, see $dir/redis.log"
-            return 1
-        fi
-        _ff_log "redis: started (pid $(cat "$dir/redis.pid" 2>/dev/null || echo '?'))"
+    if [[ -n ${CELERY_BROKER_URL:-} ]]; then
+        _ff_log "redis: CELERY_BROKER_URL given, using it as it is"
+        return 0
     fi
-
-    if [[ -z ${CELERY_BROKER_URL:-} ]]; then
-        export CELERY_BROKER_URL="redis://$_FF_REDIS_HOST:$_FF_REDIS_PORT/0"
-    fi
+    start_own_redis || return 1
+    export CELERY_BROKER_URL="redis+socket://$_FF_REDIS_SOCK"
     return 0
 }
 
-# Stop a redis-server that ensure_redis started (pidfile under var/redis/).
+# Stop the redis-server that start_own_redis started (pidfile under var/redis/).
 stop_redis() {
-    local pidfile="$_FF_ROOT/var/redis/redis.pid" pid
+    local pidfile="$_FF_REDIS_DIR/redis.pid" pid i
     [[ -f $pidfile ]] || return 0
     pid="$(cat "$pidfile")"
     if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
         _ff_log "redis: stopped pid $pid"
     fi
-    rm -f "$pidfile"
+    rm -f "$pidfile" "$_FF_REDIS_SOCK"
 }
 
 # ----------------------------------------------------------------------------

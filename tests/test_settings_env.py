@@ -66,11 +66,18 @@ def test_email_url_smtp(monkeypatch):
     assert result["EMAIL_HOST_PASSWORD"] == "p@ss" and result["EMAIL_USE_TLS"] is True
 
 
-def test_broker_falls_back_to_files_when_redis_is_absent(monkeypatch, tmp_path):
+def test_broker_is_never_a_redis_it_was_not_given(monkeypatch, tmp_path):
+    """Without CELERY_BROKER_URL the file broker is used, even when some Redis answers on
+    127.0.0.1:6379: it may be another instance's, whose workers would take our tasks."""
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.setattr(env, "redis_answers", lambda *a, **k: False)
     url, options = env.broker_from_env("CELERY_BROKER_URL", tmp_path)
     assert url == "filesystem://" and Path(options["data_folder_in"]).is_dir()
+
+
+def test_broker_may_be_our_own_redis_socket(monkeypatch, tmp_path):
+    monkeypatch.setenv("CELERY_BROKER_URL", f"redis+socket://{tmp_path}/redis.sock")
+    url, options = env.broker_from_env("CELERY_BROKER_URL", tmp_path)
+    assert url.startswith("redis+socket://") and options["visibility_timeout"] >= 60
 
 
 def test_bad_boolean_message_names_variable(monkeypatch):

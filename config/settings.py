@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.dbfaults.DatabaseFaultMiddleware",
+    "config.dbfaults.ConflictRetryMiddleware",
+    "config.boundary.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

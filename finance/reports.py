@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from finance.models import Budget, DisbursementBatch, DisbursementItem, LedgerEntry, QueueEntry
 from finance.reconciliation import ledger_totals, reconciliation_report
 from grants.errors import InvalidInput
+from grants.exports import append_row, csv_row
 from grants.models import Application, Jurisdiction, Program, Status
 from grants.selectors import applications_visible_to
 
@@ -228,16 +229,18 @@ def payment_file_csv(batch: DisbursementBatch) -> bytes:
     writer = csv.writer(buf)
     writer.writerow(PAYMENT_HEADER)
     for row in payment_rows(batch):
-        writer.writerow([f"{v:.2f}" if isinstance(v, Decimal) else v for v in row])
-    writer.writerow(["", batch.number, "", "合计 Total", "", "", "", f"{batch.total:.2f}", ""])
+        writer.writerow(csv_row(f"{v:.2f}" if isinstance(v, Decimal) else v for v in row))
+    writer.writerow(
+        csv_row(["", batch.number, "", "合计 Total", "", "", "", f"{batch.total:.2f}", ""])
+    )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 
 def _sheet(wb, title: str, header: list[str], rows: list[list], money_cols: set[int] = frozenset()):
     ws = wb.create_sheet(title)
-    ws.append(header)
+    append_row(ws, header)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        append_row(ws, [_cell(v) for v in row])
     for col in money_cols:
         for cell in ws.iter_cols(min_col=col + 1, max_col=col + 1, min_row=2):
             for c in cell:
@@ -268,7 +271,7 @@ def _xlsx(build) -> bytes:
 def payment_file_xlsx(batch: DisbursementBatch) -> bytes:
     def build(wb):
         ws = _sheet(wb, batch.number, PAYMENT_HEADER, payment_rows(batch), {7})
-        ws.append(["", batch.number, "", "合计 Total", "", "", "", batch.total, ""])
+        append_row(ws, ["", batch.number, "", "合计 Total", "", "", "", batch.total, ""])
 
     return _xlsx(build)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +57,12 @@ MAX_MONEY = Decimal("999999999999.99")
 # ---------------------------------------------------------------- helpers
 
 
+# Money as the contract writes it: ASCII digits, at most two decimal places. No sign, no
+# exponent ("1e10"), no separators ("1_000.00", "1,000"), no full-width or other digits
+# ("１０００.00", "٣٠٠٠"), which Python's Decimal would all accept.
+MONEY_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
 def parse_money(value: Any, field: str) -> Decimal:
     """A money figure must arrive as a decimal string with at most two places, never a float."""
     if isinstance(value, bool) or not isinstance(value, str):
@@ -67,12 +74,21 @@ def parse_money(value: Any, field: str) -> Decimal:
                 }
             ]
         )
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
+    text = value.strip()
+    if not MONEY_TEXT.fullmatch(text) or len(text) > 24:
         raise InvalidInput(
-            [{"field": field, "message": _("“%(v)s” is not an amount.") % {"v": value}}]
-        ) from None
+            [
+                {
+                    "field": field,
+                    "message": _(
+                        "“%(v)s” is not an amount: use the digits 0–9 and a decimal point, "
+                        "such as 30000.00."
+                    )
+                    % {"v": value[:40]},
+                }
+            ]
+        )
+    amount = Decimal(text)
     if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
         raise InvalidInput(
             [{"field": field, "message": _("The amount must be between 0.00 and 999999999999.99.")}]

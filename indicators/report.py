@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from grants.exports import append_row
 from grants.models import Jurisdiction, Level, Program
 from indicators.models import Indicator, IndicatorActual
 from indicators.registry import AWARDED_STATUSES, REGISTRY, computed_value
@@ -163,10 +164,11 @@ def workbook(year: int, rows, districts, programs) -> bytes:
         + [_("Target %(year)s") % {"year": y} for y in plan_years]
         + [_("Actual %(year)s") % {"year": year}, _("Source"), _("Note"), _("Target met")]
     )
-    ws.append(head)
+    append_row(ws, head)
     for r in rows:
         targets = dict(r["targets"])
-        ws.append(
+        append_row(
+            ws,
             [r["number"], r["name"], r["unit"]]
             + [None if targets.get(y) is None else float(targets[y]) for y in plan_years]
             + [
@@ -174,13 +176,13 @@ def workbook(year: int, rows, districts, programs) -> bytes:
                 source_label(r["source"]),
                 str(r["source_note"]),
                 "" if r["met"] is None else (_("Yes") if r["met"] else _("No")),
-            ]
+            ],
         )
     for title, data in ((_("Per district"), districts), (_("Per programme"), programs)):
         sheet = wb.create_sheet(title[:31])
-        sheet.append([_("Name"), _("Applications"), _("Awards"), _("Amount awarded (yuan)")])
+        append_row(sheet, [_("Name"), _("Applications"), _("Awards"), _("Amount awarded (yuan)")])
         for d in data:
-            sheet.append([d["name"], d["applications"], d["awards"], d["amount"]])
+            append_row(sheet, [d["name"], d["applications"], d["awards"], d["amount"]])
         for cell in sheet["D"][1:]:
             cell.number_format = "#,##0.00"
     for sheet in wb.worksheets:

@@ -119,7 +119,7 @@ class FundflowAPI(NinjaAPI):
         if needs_login:
             wanted.add(401)
         if "{" in path:
-            wanted.add(404)
+            wanted |= {404, 422}  # not visible; a path parameter that is not a number
         if writes or any(p.get("in") == "query" for p in params):
             wanted |= {400, 422}
         if writes:

@@ -181,8 +181,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The transactional outbox (grants.outbox): swept this often; a message handed over this
+# long ago and not done is handed over again (longer than any task's hard time limit).
+FUNDFLOW_OUTBOX_SWEEP_SECONDS = env_int("FUNDFLOW_OUTBOX_SWEEP_SECONDS", 30, minimum=5)
+FUNDFLOW_OUTBOX_STALE_SECONDS = env_int("FUNDFLOW_OUTBOX_STALE_SECONDS", 120, minimum=5)
 # Deadlines live in the database (viewflow Timer tasks); beat only sweeps them.
 CELERY_BEAT_SCHEDULE = {
+    "outbox": {"task": "grants.outbox_sweep", "schedule": FUNDFLOW_OUTBOX_SWEEP_SECONDS},
+    # seal the audit entries into the signed chain (a short lock of the sealer's own)
+    "audit-seal": {
+        "task": "grants.audit_seal",
+        "schedule": env_int("FUNDFLOW_AUDIT_SEAL_SECONDS", 10, minimum=1),
+    },
+    "letters-pending": {"task": "letters.sweep_pending", "schedule": 60},
     "review-deadlines": {
         "task": "workflows.fire_timers",
         "schedule": env_int("FUNDFLOW_TIMER_SWEEP_SECONDS", 60, minimum=5),

@@ -1,11 +1,8 @@
 """Finance actions. Each writes its ledger entry, updates the cached totals and audits, in one transaction.
 
-Lock order. Every audited transaction ends up taking the row lock on the audit
-chain's head (``grants.audit.AuditHead``). A money action that locked a budget
-or batch row first and the head second could deadlock with an approval that
-holds the head and wants the budget. So every action here takes the head lock
-*first* (``lock_order``), then batch rows, then application rows, then budget
-rows: one order everywhere. Budget totals still move only by conditional
+Lock order: the application row first, then programme-level rows (batch, budget),
+each locked alone (``select_for_update(of=("self",))``, never through a join that would
+lock the programme too). Budget totals still move only by conditional
 ``UPDATE ... SET committed = committed + x WHERE allocated >= committed + x``,
 backed by the database's CheckConstraints, so the figures hold even for a
 writer that forgets the order.
@@ -30,7 +27,7 @@ from finance.models import (
     Source,
     Tranche,
 )
-from grants.audit import AuditHead, audit_record
+from grants.audit import audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import Application, BudgetPolicy, Role, Status
 from grants.selectors import applications_visible_to, has_role
@@ -66,10 +63,10 @@ class BudgetExceeded(Conflict):
 
 
 def lock_order() -> None:
-    """Take the audit head lock before any finance row lock (see the module docstring)."""
-    if not AuditHead.objects.select_for_update().filter(pk=1).exists():
-        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
-        AuditHead.objects.select_for_update().filter(pk=1).exists()
+    """Nothing to take first any more: the audit log no longer has a lock in a change's
+    transaction (see ``grants.audit``). Callers lock the application row, then the
+    programme-level rows (batch, budget), in that order. (Removed with the split of this
+    module into a package.)"""
 
 
 def _require_finance(actor, *, allow_admin: bool = False) -> None:

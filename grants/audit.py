@@ -1,27 +1,49 @@
-"""The append-only, hash-chained audit log.
+"""The append-only audit log: each entry keyed, sealed into a chain, the chain signed.
 
-``audit_record`` must be called inside the transaction of the change it
-records. Each entry's hash covers its content and the previous entry's hash,
-so editing or deleting any row breaks the chain from there on, which
-``audit_verify`` (``manage.py audit_verify``, ``GET /api/v1/audit/verify``)
-reports. Appends are serialised by a row lock on the single ``AuditHead`` row,
-which works across any number of processes.
+``audit_record`` must be called inside the transaction of the change it records. It
+takes no lock: it computes the entry's HMAC with a key kept outside the database
+(``grants.auditkeys``) and inserts the row. Whoever can write the database cannot make a
+changed entry verify again without that key.
+
+``audit_seal`` (Celery beat, every ``FUNDFLOW_AUDIT_SEAL_SECONDS``; also run by
+``audit_verify``) links the committed entries not yet sealed into one hash chain, in the
+order it finds them, under a short lock of its own, and signs a checkpoint of the chain
+head with the Ed25519 key: a deleted, reordered or re-hashed sealed entry breaks the
+chain, and a re-computed chain no longer matches a signed checkpoint. The entries kept
+before this design keep their unkeyed hash chain; the first checkpoint anchors its last
+hash (``legacy_head``). Auditors verify checkpoints off-line with the public key only
+(``manage.py audit_export``, ``python -m grants.auditchain``).
+
+Arithmetic in ``grants.auditchain``; keys and rotation in ``grants.auditkeys``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-GENESIS = "0" * 64
+from grants import auditkeys
+from grants.auditchain import (
+    GENESIS,
+    chain_next,
+    checkpoint_message,
+    entry_digest,
+    entry_mac,
+    legacy_hash,
+    signature_valid,
+)
+
+SEAL_BATCH = 2000
+# PostgreSQL advisory lock key of the sealer (any constant; "audit" in ASCII).
+SEAL_LOCK = 0x6175646974
 
 
 class AuditEntry(models.Model):
@@ -52,13 +74,22 @@ class AuditEntry(models.Model):
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # the unkeyed chain of the entries written before the keyed design (empty after it)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # the keyed design: the entry's HMAC and its key, then its place in the sealed chain
+    key_id = models.CharField(_("key"), max_length=20, blank=True)
+    mac = models.CharField("HMAC", max_length=64, blank=True)
+    seq = models.PositiveBigIntegerField(_("sealed as"), null=True, blank=True, unique=True)
+    chain = models.CharField(_("chain hash"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
@@ -72,7 +103,12 @@ class AuditEntry(models.Model):
         raise RuntimeError("audit entries are append-only")
 
     def compute_hash(self) -> str:
-        return entry_hash(self.prev_hash, self.payload())
+        """The legacy unkeyed hash (entries written before the keyed design)."""
+        return legacy_hash(self.prev_hash, self.payload())
+
+    @property
+    def is_legacy(self) -> bool:
+        return bool(self.hash) and not self.mac
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -93,24 +129,66 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row: the hash of the last entry. Locking it serialises appends."""
+    """One row: where the legacy chain ended, and where the sealer is.
 
-    last_hash = models.CharField(max_length=64, default=GENESIS)
-    entries = models.PositiveBigIntegerField(default=0)
+    Locked only by ``audit_seal`` for the few milliseconds of a seal, never by a change.
+    """
+
+    last_hash = models.CharField(max_length=64, default=GENESIS)  # the legacy chain's end
+    entries = models.PositiveBigIntegerField(default=0)  # the legacy chain's length
+    sealed_seq = models.PositiveBigIntegerField(default=0)
+    sealed_chain = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit chain head")
         verbose_name_plural = _("audit chain head")
 
     def __str__(self) -> str:
-        return f"{self.entries} entries, last {self.last_hash[:12]}…"
+        return f"{self.sealed_seq} sealed, last {self.sealed_chain[:12] or self.last_hash[:12]}…"
+
+    @property
+    def chain_head(self) -> str:
+        return self.sealed_chain or self.last_hash
 
 
-def entry_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(
-        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain head: "``seq`` entries sealed, ending in ``chain``"."""
+
+    seq = models.PositiveBigIntegerField(_("sealed entries"))
+    chain = models.CharField(_("chain hash"), max_length=64)
+    legacy_head = models.CharField(_("legacy chain's last hash"), max_length=64)
+    legacy_entries = models.PositiveBigIntegerField(_("legacy entries"))
+    at = models.CharField(_("time (UTC, ISO 8601)"), max_length=40)
+    public_key = models.CharField(_("public key (Ed25519, base64)"), max_length=60)
+    signature = models.CharField(_("signature (base64)"), max_length=100)
+
+    class Meta:
+        ordering = ["seq", "id"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.seq} @ {self.at}"
+
+    def message(self) -> bytes:
+        return checkpoint_message(
+            seq=self.seq,
+            chain=self.chain,
+            legacy_head=self.legacy_head,
+            legacy_entries=self.legacy_entries,
+            at=self.at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "chain": self.chain,
+            "legacy_head": self.legacy_head,
+            "legacy_entries": self.legacy_entries,
+            "at": self.at,
+            "public_key": self.public_key,
+            "signature": self.signature,
+        }
 
 
 def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -120,10 +198,10 @@ def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor,
+    actor: Any,
     action: str,
     obj: models.Model,
-    application=None,
+    application: Any = None,
     role: str = "",
     level: str = "",
     from_status: str = "",
@@ -131,12 +209,9 @@ def audit_record(
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """One audit entry, keyed, in the caller's transaction. No lock: sealing comes later."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().get(pk=1)
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -151,12 +226,100 @@ def audit_record(
         to_status=to_status or "",
         comment=comment or "",
         data=_plain(data),
-        prev_hash=head.last_hash,
     )
-    entry.hash = entry.compute_hash()
+    key_id, key = auditkeys.current_hmac_key()
+    entry.key_id = key_id
+    entry.mac = entry_mac(key, entry.payload())
     entry.save()
-    AuditHead.objects.filter(pk=1).update(last_hash=entry.hash, entries=models.F("entries") + 1)
     return entry
+
+
+# ---------------------------------------------------------------- sealing
+
+
+def _lock_sealer() -> bool:
+    """The sealer's lock for this transaction; False when another sealer holds it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK])
+            return bool(cursor.fetchone()[0])
+    return True  # SQLite: IMMEDIATE transactions already serialise every writer
+
+
+def _head_locked() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _utc_now() -> str:
+    return timezone.now().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def checkpoint_sign(head: AuditHead) -> AuditCheckpoint:
+    key = auditkeys.signing_key()
+    point = AuditCheckpoint(
+        seq=head.sealed_seq,
+        chain=head.chain_head,
+        legacy_head=head.last_hash,
+        legacy_entries=head.entries,
+        at=_utc_now(),
+        public_key=auditkeys.public_key_raw(key.public_key()),
+    )
+    point.signature = base64.b64encode(key.sign(point.message())).decode("ascii")
+    point.save()
+    return point
+
+
+def audit_seal(*, limit: int = SEAL_BATCH) -> int:
+    """Link committed entries not yet sealed into the chain, then sign a checkpoint.
+
+    Runs in its own short transaction; when another sealer is at work it returns 0 at once.
+    """
+    with transaction.atomic():
+        if not _lock_sealer():
+            return 0
+        head = _head_locked()
+        first = not AuditCheckpoint.objects.exists()
+        rows = list(
+            AuditEntry.objects.filter(seq__isnull=True, hash="")
+            .order_by("id")
+            .only(*PAYLOAD_FIELDS, "mac", "key_id")[:limit]
+        )
+        previous, seq = head.chain_head, head.sealed_seq
+        for row in rows:
+            seq += 1
+            previous = chain_next(previous, entry_digest(row.payload(), row.mac))
+            AuditEntry.objects.filter(pk=row.pk).update(seq=seq, chain=previous)
+        if rows:
+            AuditHead.objects.filter(pk=1).update(sealed_seq=seq, sealed_chain=previous)
+            head.sealed_seq, head.sealed_chain = seq, previous
+        if rows or first:  # the first checkpoint anchors the legacy chain even with no entry
+            checkpoint_sign(head)
+    return len(rows)
+
+
+PAYLOAD_FIELDS = (
+    "id",
+    "at",
+    "actor",
+    "actor_name",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "application",
+    "level",
+    "from_status",
+    "to_status",
+    "comment",
+    "data",
+)
+
+
+# ---------------------------------------------------------------- verifying
 
 
 @dataclass(frozen=True)
@@ -167,24 +330,129 @@ class AuditVerdict:
     reason: str = ""
 
 
-def audit_verify(batch_size: int = 2000) -> AuditVerdict:
-    """Walk the chain in id order; report the first entry whose hash or link does not hold."""
-    prev = GENESIS
-    count = 0
-    last_id = 0
+def _legacy_verdict(batch_size: int) -> tuple[AuditVerdict | None, int, str]:
+    """Walk the legacy unkeyed chain; (a failure or None, its length, its last hash)."""
+    prev, count, last_id = GENESIS, 0, 0
     while True:
-        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        rows = list(
+            AuditEntry.objects.filter(id__gt=last_id).exclude(hash="").order_by("id")[:batch_size]
+        )
         if not rows:
-            break
+            return None, count, prev
         for row in rows:
             count += 1
             if row.prev_hash != prev:
-                return AuditVerdict(False, count, row.pk, "link to the previous entry is broken")
+                return (
+                    AuditVerdict(False, count, row.pk, "link to the previous entry is broken"),
+                    count,
+                    prev,
+                )
             if row.compute_hash() != row.hash:
-                return AuditVerdict(False, count, row.pk, "content does not match its hash")
-            prev = row.hash
-            last_id = row.pk
+                return (
+                    AuditVerdict(False, count, row.pk, "content does not match its hash"),
+                    count,
+                    prev,
+                )
+            prev, last_id = row.hash, row.pk
+
+
+def audit_verify(batch_size: int = 2000, *, seal: bool = True) -> AuditVerdict:
+    """Check every entry's key, the legacy chain, the sealed chain and every checkpoint.
+
+    Seals first (what the beat would do next), so every committed entry is checked in the
+    chain too. Reports the first entry that fails.
+    """
+    if seal:
+        while audit_seal() == SEAL_BATCH:
+            pass
+    failure, legacy_count, legacy_head = _legacy_verdict(batch_size)
+    if failure is not None:
+        return failure
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_hash != prev or head.entries != count):
-        return AuditVerdict(False, count, None, "the last entries were removed")
-    return AuditVerdict(True, count, None)
+    if head is not None and (head.last_hash != legacy_head or head.entries != legacy_count):
+        return AuditVerdict(False, legacy_count, None, "the last entries were removed")
+    checked = legacy_count
+    chains: dict[int, str] = {}
+    previous, expected, last_id = legacy_head, 0, 0
+    # sealed entries in chain order, then the ones not sealed yet (their key only)
+    while True:
+        rows = list(AuditEntry.objects.filter(seq__gt=expected).order_by("seq")[:batch_size])
+        if not rows:
+            break
+        for row in rows:
+            checked += 1
+            expected += 1
+            if row.seq != expected:
+                return AuditVerdict(False, checked, row.pk, "an entry before this one was removed")
+            bad = _key_check(row)
+            if bad:
+                return AuditVerdict(False, checked, row.pk, bad)
+            previous = chain_next(previous, entry_digest(row.payload(), row.mac))
+            if previous != row.chain:
+                return AuditVerdict(False, checked, row.pk, "the chain was re-computed")
+            chains[row.seq] = previous
+    sealed = head.sealed_seq if head else 0
+    if expected != sealed or (sealed and previous != head.sealed_chain):
+        return AuditVerdict(False, checked, None, "the last sealed entries were removed")
+    while True:
+        rows = list(
+            AuditEntry.objects.filter(seq__isnull=True, hash="", id__gt=last_id).order_by("id")[
+                :batch_size
+            ]
+        )
+        if not rows:
+            break
+        for row in rows:
+            checked += 1
+            last_id = row.pk
+            bad = _key_check(row)
+            if bad:
+                return AuditVerdict(False, checked, row.pk, bad)
+    trusted = auditkeys.trusted_public_keys()
+    for point in AuditCheckpoint.objects.order_by("seq", "id"):
+        key = trusted.get(point.public_key)
+        if key is None or not signature_valid(key, point.signature, point.message()):
+            return AuditVerdict(
+                False, checked, None, f"checkpoint {point.seq} is not signed by a trusted key"
+            )
+        if point.legacy_head != legacy_head or point.legacy_entries != legacy_count:
+            return AuditVerdict(
+                False, checked, None, f"checkpoint {point.seq} anchors another legacy chain"
+            )
+        if point.seq and chains.get(point.seq) != point.chain:
+            return AuditVerdict(
+                False, checked, None, f"the entries do not chain to checkpoint {point.seq}"
+            )
+    return AuditVerdict(True, checked, None)
+
+
+def _key_check(row: AuditEntry) -> str:
+    key = auditkeys.hmac_key(row.key_id)
+    if key is None:
+        return f"the entry's key {row.key_id!r} is unknown"
+    if entry_mac(key, row.payload()) != row.mac:
+        return "content does not match its key (HMAC)"
+    return ""
+
+
+def audit_export() -> dict[str, Any]:
+    """What an auditor takes away: the sealed entries and the checkpoints (see auditchain)."""
+    audit_seal()
+    head = AuditHead.objects.filter(pk=1).first()
+    return {
+        "format": "fundflow.audit/1",
+        "legacy_head": head.last_hash if head else GENESIS,
+        "legacy_entries": head.entries if head else 0,
+        "entries": [
+            {
+                "id": row.pk,
+                "seq": row.seq,
+                "payload": row.payload(),
+                "mac": row.mac,
+                "key_id": row.key_id,
+                "chain": row.chain,
+            }
+            for row in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator()
+        ],
+        "checkpoints": [p.as_dict() for p in AuditCheckpoint.objects.order_by("seq", "id")],
+    }

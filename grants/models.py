@@ -687,5 +687,6 @@ class ApiToken(models.Model):
         return f"{self.user} token {self.key_hash[:8]}…"
 
 
-from grants.audit import AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
+from grants.audit import AuditCheckpoint, AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
 from grants.notifications import Notification  # noqa: E402, F401
+from grants.outbox import OutboxMessage  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """Notifications: an in-app list, and an e-mail in the recipient's language sent after commit.
 
 ``notify`` writes the rows inside the caller's transaction (so a rolled-back
-action notifies nobody) and enqueues one Celery task per row on commit.
+action notifies nobody) and one outbox message per e-mail (``grants.outbox``), handed
+to a worker after commit.
 Texts come from ``templates/notifications/<kind>.txt`` (first line: subject).
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from grants.outbox import outbox_enqueue
 
 
 class Notification(models.Model):
@@ -91,10 +94,7 @@ def notify(
             Notification(user=user, kind=kind, application=application, subject=subject, body=body)
         )
     created = Notification.objects.bulk_create(rows)
-    if created:
-        from grants.tasks import notification_email
-
-        ids = [n.pk for n in created if n.user.email]
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: notification_email.delay(pk))
+    for note in created:
+        if note.user.email:  # sent by a worker after commit, through the outbox
+            outbox_enqueue("grants.notification_email", notification_id=note.pk)
     return created

@@ -466,7 +466,11 @@ def application_create(
 
 def lock_editable(application: Application) -> Application:
     locked = (
-        Application.objects.select_for_update().select_related("program").get(pk=application.pk)
+        # the application row only: a join must not lock the programme, which every new
+        # application of the programme references (see README "Lock order")
+        Application.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=application.pk)
     )
     if locked.status not in EDITABLE_STATUSES:
         raise Conflict(

@@ -6,11 +6,15 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from grants.audit import audit_seal
+from grants.notifications import Notification
+from grants.outbox import OutboxTask, outbox_sweep
 
-@shared_task(name="grants.notification_email", bind=True, max_retries=5, acks_late=True)
+
+@shared_task(
+    name="grants.notification_email", base=OutboxTask, bind=True, max_retries=5, acks_late=True
+)
 def notification_email(self, notification_id: int) -> bool:
-    from grants.notifications import Notification
-
     updated = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
@@ -23,3 +27,15 @@ def notification_email(self, notification_id: int) -> bool:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
     return True
+
+
+@shared_task(name="grants.audit_seal", ignore_result=True)
+def seal_audit() -> int:
+    """Link the committed audit entries into the chain and sign a checkpoint."""
+    return audit_seal()
+
+
+@shared_task(name="grants.outbox_sweep", ignore_result=True)
+def sweep_outbox() -> int:
+    """Hand over again every outbox message not done (broker was down, worker died)."""
+    return outbox_sweep()

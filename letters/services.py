@@ -24,6 +24,7 @@ number series; the certificate never changes the application's status.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -46,6 +47,7 @@ from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import Application, Jurisdiction, Level, Program, Role, Status
+from grants.outbox import OutboxMessage, outbox_enqueue
 from grants.selectors import has_role
 from grants.services import next_in_sequence
 from grants.transitions import transition
@@ -177,7 +179,7 @@ def letter_reserve(
     """Step 1: the (application, kind, version) letter, numbered and ``pending`` (or as it is)."""
     with transaction.atomic():
         app = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("program", "organization")
             .get(pk=application_id)
         )
@@ -400,9 +402,7 @@ def letter_issue(
 
 def letter_enqueue(*, application: Application, kind: str) -> None:
     """After the current transaction commits, a worker issues version 1 of the letter of this kind."""
-    from letters.tasks import issue_letter
-
-    transaction.on_commit(lambda: issue_letter.delay(application.pk, kind, 1))
+    outbox_enqueue("letters.issue", application_id=application.pk, kind=kind, version=1)
 
 
 # ---------------------------------------------------------------- revoke, re-issue
@@ -447,8 +447,6 @@ def letters_reissue(
 
     Each letter continues its own kind's chain: an application's award letter and its
     acceptance certificate are re-issued (and superseded) independently."""
-    from letters.tasks import issue_letter
-
     reason = (reason or "").strip()
     if not has_role(actor, Role.ADMIN):
         raise Forbidden(_("Only administrators re-issue letters."))
@@ -474,13 +472,42 @@ def letters_reissue(
             comment=reason,
             data={"program": program.code if program else None, "kind": kind, "total": len(jobs)},
         )
-
-        def enqueue() -> None:
-            for application_id, letter_kind, version in jobs:
-                issue_letter.delay(application_id, letter_kind, version + 1, batch.pk)
-
-        transaction.on_commit(enqueue)
+        for application_id, letter_kind, version in jobs:
+            outbox_enqueue(
+                "letters.issue",
+                application_id=application_id,
+                kind=letter_kind,
+                version=version + 1,
+                batch_id=batch.pk,
+            )
     return batch
+
+
+def letters_pending_resume(now: dt.datetime | None = None) -> int:
+    """Hand every stale ``pending`` letter back to a worker (see ``letters.sweep_pending``)."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.FUNDFLOW_OUTBOX_STALE_SECONDS)
+    waiting = {
+        (m["application_id"], m["kind"], m["version"])
+        for m in OutboxMessage.objects.filter(
+            task="letters.issue", done_at__isnull=True
+        ).values_list("kwargs", flat=True)
+        if isinstance(m, dict) and {"application_id", "kind", "version"} <= set(m)
+    }
+    resumed = 0
+    with transaction.atomic():
+        for letter in Letter.objects.filter(status=LetterStatus.PENDING, created_at__lt=stale):
+            if (letter.application_id, letter.kind, letter.version) in waiting:
+                continue  # the outbox sweep hands that one over
+            outbox_enqueue(
+                "letters.issue",
+                application_id=letter.application_id,
+                kind=letter.kind,
+                version=letter.version,
+                batch_id=letter.batch_id,
+            )
+            resumed += 1
+    return resumed
 
 
 # ---------------------------------------------------------------- reading

@@ -8,12 +8,14 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from grants.errors import DomainError
+from grants.outbox import OutboxTask
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(
     name="letters.issue",
+    base=OutboxTask,  # fed by the outbox: done when it returns
     bind=True,
     acks_late=True,  # acknowledged only when done: a lost worker's letter is redelivered
     reject_on_worker_lost=True,
@@ -43,3 +45,12 @@ def issue_letter(
         log.warning("letter for application %s not issued: no such application", application_id)
         return None
     return letter.pk
+
+
+@shared_task(name="letters.sweep_pending", ignore_result=True)
+def sweep_pending() -> int:
+    """A letter left ``pending`` longer than a worker may take, with no outbox message still
+    on its way (one from before the outbox, or whose message was lost), is issued again."""
+    from letters.services import letters_pending_resume
+
+    return letters_pending_resume()

@@ -14,12 +14,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # grants.models imports this module at its end
+    from grants.models import Application, User
 
 GENESIS = "0" * 64
 
@@ -63,12 +66,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise RuntimeError("audit entries are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("audit entries are append-only")
 
     def compute_hash(self) -> str:
@@ -115,15 +118,16 @@ def entry_hash(prev_hash: str, payload: dict[str, Any]) -> str:
 
 def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
     """Round-trip through JSON so the stored value hashes the same when read back."""
-    return json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+    plain: dict[str, Any] = json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+    return plain
 
 
 def audit_record(
     *,
-    actor,
+    actor: User | None,
     action: str,
     obj: models.Model,
-    application=None,
+    application: Application | None = None,
     role: str = "",
     level: str = "",
     from_status: str = "",

@@ -8,12 +8,17 @@ Texts come from ``templates/notifications/<kind>.txt`` (first line: subject).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # grants.models imports this module at its end
+    from grants.models import Application, User
 
 
 class Notification(models.Model):
@@ -49,7 +54,8 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.subject
 
-    def get_kind_display(self) -> str:
+    # Replaces the display method Django generates for ``kind`` (hence the ignore).
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
         """The kind's label, also for the kinds other apps send (not in ``Kind``: no migration)."""
         return str(KIND_LABELS.get(self.kind, self.kind))
 
@@ -68,7 +74,7 @@ OTHER_KINDS = {
 KIND_LABELS = dict(Notification.Kind.choices) | OTHER_KINDS
 
 
-def render_notification(kind: str, language: str, context: dict) -> tuple[str, str]:
+def render_notification(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     with translation.override(language):
         text = render_to_string(f"notifications/{kind}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
@@ -76,7 +82,11 @@ def render_notification(kind: str, language: str, context: dict) -> tuple[str, s
 
 
 def notify(
-    *, users: Iterable, kind: str, application=None, context: dict | None = None
+    *,
+    users: Iterable[User],
+    kind: str,
+    application: Application | None = None,
+    context: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Tell each user, in their language; e-mail goes out after the transaction commits."""
     rows = []
@@ -96,5 +106,5 @@ def notify(
 
         ids = [n.pk for n in created if n.user.email]
         for pk in ids:
-            transaction.on_commit(lambda pk=pk: notification_email.delay(pk))
+            transaction.on_commit(partial(notification_email.delay, pk))
     return created

@@ -8,9 +8,11 @@ import each other.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -18,11 +20,18 @@ from pydantic import BeforeValidator, Field
 
 from grants.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+_M = TypeVar("_M", bound=Model)
+
 PROBLEM_TYPE = "urn:fundflow:problem:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) -> JsonResponse:
+def problem(
+    status: int, slug: str, title: str | StrPromise, detail: str | StrPromise = "", **extra: Any
+) -> JsonResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + slug,
         "title": str(title),
@@ -41,9 +50,11 @@ def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) 
     return response
 
 
-def paginate(request: HttpRequest, queryset, serialize) -> dict[str, Any]:
+def paginate(
+    request: HttpRequest, queryset: QuerySet[_M], serialize: Callable[[_M], Any]
+) -> dict[str, Any]:
     """``?page=N&page_size=M`` (max 200) → ``count, next, previous, results``."""
-    errors = []
+    errors: list[dict[str, str]] = []
     try:
         page = int(request.GET.get("page", "1"))
         if page < 1:

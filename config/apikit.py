@@ -8,11 +8,10 @@ import each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
-from django.db.models import Model, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -23,7 +22,16 @@ from grants.errors import InvalidInput
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-_M = TypeVar("_M", bound=Model)
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Pageable(Protocol[_T_co]):
+    """What ``paginate`` reads: a QuerySet, or a list that counts itself (workflows.api)."""
+
+    def count(self) -> int: ...
+    def __getitem__(self, key: slice, /) -> Iterable[_T_co]: ...
+
 
 PROBLEM_TYPE = "urn:fundflow:problem:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -51,7 +59,7 @@ def problem(
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet[_M], serialize: Callable[[_M], Any]
+    request: HttpRequest, queryset: Pageable[_T], serialize: Callable[[_T], Any]
 ) -> dict[str, Any]:
     """``?page=N&page_size=M`` (max 200) → ``count, next, previous, results``."""
     errors: list[dict[str, str]] = []

@@ -207,7 +207,7 @@ def organization_new(request: AuthenticatedRequest) -> HttpResponse:
 # ---------------------------------------------------------------- the claim form
 
 
-def _field_specs(
+def field_specs(
     program: Program, values: dict[str, Any], errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     derived = derived_fields(program)
@@ -235,7 +235,7 @@ def _field_specs(
     return specs
 
 
-def _posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
+def posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
     """The typed values the services expect: text and dates as strings, numbers, booleans."""
     out: dict[str, Any] = {}
     derived = derived_fields(program)
@@ -257,7 +257,7 @@ def _posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
     return out
 
 
-def _posted_cost_lines(post: QueryDict) -> list[dict[str, str]]:
+def posted_cost_lines(post: QueryDict) -> list[dict[str, str]]:
     kinds = post.getlist("cost_kind")
     amounts = post.getlist("cost_amount")
     references = post.getlist("cost_reference")
@@ -269,7 +269,7 @@ def _posted_cost_lines(post: QueryDict) -> list[dict[str, str]]:
     return lines
 
 
-def _cost_rows(
+def cost_rows(
     program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
@@ -306,8 +306,8 @@ def _claim_context(
     return {
         "program": program,
         "app": app,
-        "field_specs": _field_specs(program, values or {}, errors),
-        "cost_rows": _cost_rows(program, lines or [], errors),
+        "field_specs": field_specs(program, values or {}, errors),
+        "cost_rows": cost_rows(program, lines or [], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
         "attachment_kinds": list(program.attachment_kinds.all()),
         "errors": errors,
@@ -337,8 +337,8 @@ def claim_new(request: AuthenticatedRequest, code: str) -> HttpResponse:
     lines: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             org_id = int(request.POST.get("organization", orgs[0].pk))
         except ValueError:
@@ -424,8 +424,8 @@ def application_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {"kind": c.kind, "amount": c.amount, "reference": c.reference} for c in app.cost_lines.all()
     ]
     if request.method == "POST" and app.is_editable:
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             app = services.application_update(
                 actor=request.user, application=app, fields=values, cost_lines=lines

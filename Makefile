@@ -11,9 +11,9 @@ ARGS ?=
 help:
 	@echo "make setup   install OS packages (as root), .venv and the project"
 	@echo "make run     migrate, seed demo data, run web (PORT=8000) + Celery worker"
-	@echo "make test    ruff, migration check, pytest (PostgreSQL + Redis when possible)"
+	@echo "make test    ruff, import contracts, mypy, migration check, pytest (PostgreSQL + Redis when possible)"
 	@echo "make bench   run benchmarks, print var/bench/results.json"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check + ruff format --check, import contracts, mypy"
 	@echo "make clean   stop the Redis started in var/, delete var/ and .venv/"
 
 setup:
@@ -31,8 +31,10 @@ bench:
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-logo --no-cache
+	.venv/bin/mypy
 
 clean:
 	@source scripts/services.sh && stop_redis
-	rm -rf var .venv .pytest_cache .ruff_cache staticfiles *.egg-info
+	rm -rf var .venv .pytest_cache .ruff_cache .mypy_cache staticfiles *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -26,7 +26,7 @@ class Service(models.TextChoices):
 
 def service_labels(codes) -> list[str]:
     """The services' names in the active language (unknown codes as they are)."""
-    return [Service(c).label if c in Service.values else str(c) for c in codes or []]
+    return [Service(c).label if c in Service.values else str(c) for c in codes or []]  # type: ignore[misc]  # lazy labels, rendered as str
 
 
 class AgencyStatus(models.TextChoices):

@@ -90,7 +90,7 @@ def _money(raw: str, field: str, errors: dict[str, list[str]]) -> Decimal | None
 
 def service_choices(codes=None) -> list[tuple[str, str]]:
     codes = Service.values if codes is None else [c for c in codes if c in Service.values]
-    return [(c, Service(c).label) for c in codes]
+    return [(c, Service(c).label) for c in codes]  # type: ignore[misc]  # lazy labels, rendered as str
 
 
 # ---------------------------------------------------------------- links per role
@@ -264,7 +264,14 @@ def _agency_page(
     comes back with its errors at its fields and what was typed)."""
     q_errors, p_errors = q_errors or {}, p_errors or {}
     member = is_member(request.user, agency.organization_id)
-    known = ("name", "number", "issued_on", "expires_on", "decided_on", "authority")
+    known: tuple[str, ...] = (
+        "name",
+        "number",
+        "issued_on",
+        "expires_on",
+        "decided_on",
+        "authority",
+    )
     known += ("document_number", "reason")
     return render(
         request,
@@ -504,6 +511,7 @@ def _voucher_page(
             "holder": holder,
             "desk": desk,
             "can_claim": desk
+            and redemption is not None
             and redemption.claim_id is None
             and voucher.status == VoucherStatus.REDEEMED,
             "claim_url": _claim_links(request.user, [redemption]).get(redemption.claim_id)
@@ -650,7 +658,7 @@ def voucher_redeem(request):
 
     form = {k: request.POST.get(k, "").strip() for k in REDEEM_FIELDS}
     form["code"] = _code_from(form["code"])
-    errors: dict[str, list[str]] = {}
+    errors = {}
     voucher = None
     if not form["code"]:
         errors["code"] = [
@@ -669,7 +677,7 @@ def voucher_redeem(request):
         errors["contract_number"] = [_("This field is required.")]
     contract_date = _date(form["contract_date"], "contract_date", errors)
     price = _money(form["contract_price"], "contract_price", errors)
-    if errors:
+    if errors or voucher is None or agency is None or price is None:  # each None left an error
         return _redeem_page(
             request,
             agencies,

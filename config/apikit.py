@@ -8,7 +8,8 @@ import each other.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, JsonResponse
@@ -18,11 +19,27 @@ from pydantic import BeforeValidator, Field
 
 from grants.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Pageable(Protocol[_T_co]):
+    """What ``paginate`` reads: a QuerySet, or a list that counts itself (workflows.api)."""
+
+    def count(self) -> int: ...
+    def __getitem__(self, key: slice, /) -> Iterable[_T_co]: ...
+
+
 PROBLEM_TYPE = "urn:fundflow:problem:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) -> JsonResponse:
+def problem(
+    status: int, slug: str, title: str | StrPromise, detail: str | StrPromise = "", **extra: Any
+) -> JsonResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + slug,
         "title": str(title),
@@ -41,9 +58,11 @@ def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) 
     return response
 
 
-def paginate(request: HttpRequest, queryset, serialize) -> dict[str, Any]:
+def paginate(
+    request: HttpRequest, queryset: Pageable[_T], serialize: Callable[[_T], Any]
+) -> dict[str, Any]:
     """``?page=N&page_size=M`` (max 200) → ``count, next, previous, results``."""
-    errors = []
+    errors: list[dict[str, str]] = []
     try:
         page = int(request.GET.get("page", "1"))
         if page < 1:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -68,7 +72,7 @@ def env_timezone(name: str, default: str) -> str:
     return value
 
 
-def database_from_env(name: str, default_sqlite_path: Path) -> dict:
+def database_from_env(name: str, default_sqlite_path: Path) -> DBConfig:
     """DATABASE_URL → a Django DATABASES entry.
 
     SQLite gets WAL and ``transaction_mode: IMMEDIATE`` so that concurrent

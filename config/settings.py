@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,10 @@ from config.env import (
     env_str,
     env_timezone,
 )
+
+# Django's generic classes (ModelAdmin[Program], …) subscriptable at run time, as django-stubs
+# types them; nothing else changes.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")

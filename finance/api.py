@@ -193,9 +193,9 @@ def entry_dict(e: LedgerEntry) -> dict[str, Any]:
         "amount": money(e.amount),
         "source": e.source,
         "application": e.application_id,
-        "application_number": e.application.number if e.application_id else None,
-        "batch": e.batch.number if e.batch_id else None,
-        "actor": e.actor.username if e.actor_id else None,
+        "application_number": e.application.number if e.application else None,
+        "batch": e.batch.number if e.batch else None,
+        "actor": e.actor.username if e.actor else None,
         "reason": e.reason,
     }
 
@@ -430,7 +430,7 @@ def budget_queue(request, program: str = ""):
     )
     if program:
         qs = qs.filter(budget__program__code=program)
-    out, positions = [], {}
+    out, positions = [], dict[int, int]()
     for e in qs.order_by("budget_id", "-rank", "queued_at", "id"):
         positions[e.budget_id] = positions.get(e.budget_id, 0) + 1
         out.append(

@@ -99,7 +99,7 @@ def reconciliation_report() -> list[Mismatch]:
                 % {
                     "id": entry.pk,
                     "kind": entry.kind,
-                    "number": entry.application.number,
+                    "number": entry.application.number,  # type: ignore[union-attr]  # filtered: not null
                     "budget": entry.budget,
                 },
                 budget=entry.budget_id,
@@ -147,7 +147,7 @@ def reconciliation_report() -> list[Mismatch]:
         award = app.award_amount or ZERO
         is_award = app.status in AWARD_STATUSES
         facts = {"number": app.number, "committed": committed, "paid": paid, "award": award}
-        plan = plans.get(app.pk)
+        plan = plans.get(app.pk)  # type: ignore[assignment]  # the loop's name; None: no tranches
         if plan is not None:
             if plan["total"] != award or committed != plan["due"]:
                 out.append(

@@ -236,7 +236,13 @@ def payment_file_csv(batch: DisbursementBatch) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 
-def _sheet(wb, title: str, header: list[str], rows: list[list], money_cols: set[int] = frozenset()):
+def _sheet(
+    wb,
+    title: str,
+    header: list[str],
+    rows: list[list],
+    money_cols: frozenset[int] | set[int] = frozenset(),
+):
     ws = wb.create_sheet(title)
     append_row(ws, header)
     for row in rows:
@@ -261,7 +267,7 @@ def _xlsx(build) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the new workbook's empty active sheet
     build(wb)
     out = io.BytesIO()
     wb.save(out)

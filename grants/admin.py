@@ -1,5 +1,15 @@
+"""The admin site. Model admins are generic over their model (django-stubs); config.settings
+calls ``django_stubs_ext.monkeypatch()`` so that ``ModelAdmin[Program]`` also works at run time."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from grants.audit import AuditEntry, AuditHead
@@ -21,26 +31,37 @@ from grants.models import (
 )
 from grants.notifications import Notification
 
+_M = TypeVar("_M", bound=Model)
 
-class RoleInline(admin.TabularInline):
+
+class RoleInline(admin.TabularInline[RoleAssignment, User]):
     model = RoleAssignment
     extra = 0
     autocomplete_fields = ["jurisdiction"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Model]):  # on users and organisations
     model = Membership
     extra = 0
     autocomplete_fields = ["organization", "user"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     inlines = [RoleInline, MembershipInline]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ("display_name", "phone")}),)
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Profile"), {"fields": ("display_name", "phone")}),
+    )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[User],
+        formsets: list[BaseInlineFormSet[Any, User, Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         from grants.reviewers import reviewer_permissions_sync
 
@@ -48,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(admin.ModelAdmin[Jurisdiction]):
     list_display = ("code", "name", "name_en", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
@@ -56,30 +77,30 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = ("name", "uscc", "kind", "district", "is_sme", "created_at")
     list_filter = ("kind", "is_sme", "district")
     search_fields = ("name", "uscc")
     inlines = [MembershipInline]
 
 
-class ProgramFieldInline(admin.TabularInline):
+class ProgramFieldInline(admin.TabularInline[ProgramField, Program]):
     model = ProgramField
     extra = 0
 
 
-class CostLineKindInline(admin.TabularInline):
+class CostLineKindInline(admin.TabularInline[CostLineKind, Program]):
     model = CostLineKind
     extra = 0
 
 
-class AttachmentKindInline(admin.TabularInline):
+class AttachmentKindInline(admin.TabularInline[AttachmentKind, Program]):
     model = AttachmentKind
     extra = 0
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin[Program]):
     list_display = ("code", "name", "kind", "year", "levels", "cap", "opens", "closes", "is_active")
     # The chain is data: editing it here affects submissions from now on; an
     # application in review keeps the chain it was submitted under.
@@ -88,12 +109,12 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [ProgramFieldInline, CostLineKindInline, AttachmentKindInline]
 
 
-class CostLineInline(admin.TabularInline):
+class CostLineInline(admin.TabularInline[CostLine, Application]):
     model = CostLine
     extra = 0
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(admin.TabularInline[Attachment, Application]):
     model = Attachment
     extra = 0
     readonly_fields = (
@@ -107,12 +128,12 @@ class AttachmentInline(admin.TabularInline):
     )
     exclude = ("file",)
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
         return False
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(admin.ModelAdmin[Application]):
     """Read-mostly: state changes go through the review workflow, which audits them."""
 
     list_display = (
@@ -143,32 +164,38 @@ class ApplicationAdmin(admin.ModelAdmin):
     )
     inlines = [CostLineInline, AttachmentInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
     list_display = ("user", "role", "level", "jurisdiction")
     list_filter = ("role", "level")
     search_fields = ("user__username",)
     autocomplete_fields = ["user", "jurisdiction"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: RoleAssignment,
+        form: ModelForm[RoleAssignment],
+        change: bool,
+    ) -> None:
         from grants.reviewers import reviewer_permissions_sync
 
         old_user = RoleAssignment.objects.get(pk=obj.pk).user if change else None
         super().save_model(request, obj, form, change)
-        for user in {obj.user, old_user} - {None}:
+        for user in {u for u in (obj.user, old_user) if u is not None}:
             reviewer_permissions_sync(user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
         from grants.reviewers import reviewer_permissions_sync
 
         super().delete_model(request, obj)
         reviewer_permissions_sync(obj.user)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleAssignment]) -> None:
         from grants.reviewers import reviewer_permissions_sync
 
         users = {role.user for role in queryset.select_related("user")}
@@ -178,25 +205,25 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "organization", "role", "created_at")
     search_fields = ("user__username", "organization__name")
     autocomplete_fields = ["user", "organization"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
+    def has_add_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin[AuditEntry]):
     list_display = (
         "id",
         "at",
@@ -214,26 +241,26 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditHead)
-class AuditHeadAdmin(ReadOnlyAdmin):
+class AuditHeadAdmin(ReadOnlyAdmin[AuditHead]):
     list_display = ("id", "entries", "last_hash")
 
 
 @admin.register(Sequence)
-class SequenceAdmin(ReadOnlyAdmin):
+class SequenceAdmin(ReadOnlyAdmin[Sequence]):
     list_display = ("key", "last")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("user", "created_at", "expires_at", "last_used_at")
     readonly_fields = ("user", "key_hash", "created_at", "last_used_at")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyAdmin[Notification]):
     list_display = ("created_at", "user", "kind", "application", "subject", "read_at", "emailed_at")
     list_filter = ("kind",)
     search_fields = ("user__username", "subject")

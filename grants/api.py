@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -20,9 +20,14 @@ from pydantic import Field
 
 from config.apikit import ERRORS, MoneyStr, Page, Problem, paginate
 from grants import services
+from grants.auth import AuthenticatedRequest
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Jurisdiction, Program, Role, Status
 from grants.presenters import (
+    ApplicationDict,
+    OrganizationDict,
+    ProgramDetailDict,
+    ProgramDict,
     application_dict,
     application_list_item,
     local,
@@ -255,7 +260,7 @@ class AuditVerifyOut(Schema):
     tags=["auth"],
     summary="Exchange username and password for a bearer token",
 )
-def auth_token(request, payload: TokenIn):
+def auth_token(request: HttpRequest, payload: TokenIn) -> JsonResponse | dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         from config.apikit import problem
@@ -272,7 +277,7 @@ def auth_token(request, payload: TokenIn):
 @router.get(
     "/me", response=MeOut, tags=["auth"], summary="Who am I, with my roles and organisations"
 )
-def me(request):
+def me(request: AuthenticatedRequest) -> dict[str, Any]:
     user = request.user
     return {
         "username": user.username,
@@ -283,13 +288,13 @@ def me(request):
 
 
 @router.get("/programs", response=list[ProgramOut], tags=["programmes"])
-def program_list(request):
+def program_list(request: AuthenticatedRequest) -> list[ProgramDict]:
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
     return [program_dict(p) for p in programs]
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, 404: Problem}, tags=["programmes"])
-def program_detail(request, code: str):
+def program_detail(request: AuthenticatedRequest, code: str) -> ProgramDetailDict:
     program = (
         Program.objects.filter(code=code, is_active=True)
         .prefetch_related("budgets", "fields", "cost_line_kinds", "attachment_kinds")
@@ -301,7 +306,7 @@ def program_detail(request, code: str):
 
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], tags=["organisations"])
-def jurisdiction_list(request):
+def jurisdiction_list(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     return [
         {
             "code": j.code,
@@ -320,7 +325,9 @@ def jurisdiction_list(request):
     tags=["organisations"],
     summary="Register an organisation; the caller becomes its owner",
 )
-def organization_create(request, payload: OrganizationIn):
+def organization_create(
+    request: AuthenticatedRequest, payload: OrganizationIn
+) -> Reply[OrganizationDict]:
     if not has_role(request.user, Role.APPLICANT):
         raise Forbidden(_("Only applicants register organisations."))
     org = services.organization_register(actor=request.user, **payload.dict())
@@ -333,7 +340,7 @@ def organization_create(request, payload: OrganizationIn):
     tags=["organisations"],
     summary="Organisations visible to the caller",
 )
-def organization_list(request):
+def organization_list(request: AuthenticatedRequest) -> dict[str, Any]:
     return paginate(
         request, organizations_visible_to(request.user).order_by("id"), organization_dict
     )
@@ -342,7 +349,7 @@ def organization_list(request):
 @router.get(
     "/organizations/{org_id}", response={200: OrganizationOut, 404: Problem}, tags=["organisations"]
 )
-def organization_detail(request, org_id: int):
+def organization_detail(request: AuthenticatedRequest, org_id: int) -> OrganizationDict:
     org = organizations_visible_to(request.user).filter(pk=org_id).first()
     if org is None:
         raise NotFound(_("No such organisation, or it is not visible to you."))
@@ -355,7 +362,9 @@ def organization_detail(request, org_id: int):
     tags=["applications"],
     summary="Create a draft application",
 )
-def application_create(request, payload: ApplicationIn):
+def application_create(
+    request: AuthenticatedRequest, payload: ApplicationIn
+) -> Reply[ApplicationDict]:
     app = services.application_create(
         actor=request.user,
         program_code=payload.program,
@@ -368,10 +377,14 @@ def application_create(request, payload: ApplicationIn):
 
 @router.get("/applications", response={200: ApplicationPage, 422: Problem}, tags=["applications"])
 def application_list(
-    request, program: str = "", status: str = "", level: str = "", district: str = ""
-):
+    request: AuthenticatedRequest,
+    program: str = "",
+    status: str = "",
+    level: str = "",
+    district: str = "",
+) -> dict[str, Any]:
     qs = applications_visible_to(request.user)
-    errors = []
+    errors: list[dict[str, str]] = []
     if program:
         qs = qs.filter(program__code=program)
     if status:
@@ -398,7 +411,7 @@ def application_list(
     response={200: ApplicationOut, 404: Problem},
     tags=["applications"],
 )
-def application_detail(request, application_id: int):
+def application_detail(request: AuthenticatedRequest, application_id: int) -> ApplicationDict:
     return application_dict(visible_application(request.user, application_id))
 
 
@@ -408,7 +421,9 @@ def application_detail(request, application_id: int):
     tags=["applications"],
     summary="Change fields or cost lines while draft or returned",
 )
-def application_patch(request, application_id: int, payload: ApplicationPatch):
+def application_patch(
+    request: AuthenticatedRequest, application_id: int, payload: ApplicationPatch
+) -> ApplicationDict:
     app = own_application(request.user, application_id)
     data = payload.dict(exclude_unset=True)
     lines = data.get("cost_lines")
@@ -427,7 +442,9 @@ def application_patch(request, application_id: int, payload: ApplicationPatch):
     tags=["applications"],
     summary="Upload a PDF, JPEG or PNG (checked by content, at most 20 MB)",
 )
-def attachment_upload(request, application_id: int, file: File[UploadedFile], kind: Form[str]):
+def attachment_upload(
+    request: AuthenticatedRequest, application_id: int, file: File[UploadedFile], kind: Form[str]
+) -> Reply[dict[str, Any]]:
     app = own_application(request.user, application_id)
     att = services.attachment_add(actor=request.user, application=app, kind=kind, upload=file)
     return Reply(
@@ -450,7 +467,9 @@ def attachment_upload(request, application_id: int, file: File[UploadedFile], ki
     response={200: None, 404: Problem},
     summary="Download an attachment",
 )
-def attachment_download(request, application_id: int, attachment_id: int):
+def attachment_download(
+    request: AuthenticatedRequest, application_id: int, attachment_id: int
+) -> FileResponse:
     app = visible_application(request.user, application_id)
     att = get_object_or_404(app.attachments, pk=attachment_id)
     response = FileResponse(
@@ -469,7 +488,7 @@ def attachment_download(request, application_id: int, attachment_id: int):
     tags=["applications"],
     summary="Run the rules and submit to the first review level",
 )
-def application_submit(request, application_id: int):
+def application_submit(request: AuthenticatedRequest, application_id: int) -> ApplicationDict:
     app = own_application(request.user, application_id)
     lifecycle.submit(actor=request.user, application=app)
     return application_dict(visible_application(request.user, application_id))
@@ -481,7 +500,7 @@ def application_submit(request, application_id: int):
     tags=["audit"],
     summary="Check the tamper-evident audit log",
 )
-def audit_verify(request):
+def audit_verify(request: AuthenticatedRequest) -> dict[str, Any]:
     if not has_role(request.user, Role.AUDITOR, Role.ADMIN):
         raise Forbidden(_("Only auditors verify the audit log."))
     from grants.audit import audit_verify as verify

@@ -23,7 +23,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -44,6 +44,9 @@ from grants.auditchain import (
 SEAL_BATCH = 2000
 # PostgreSQL advisory lock key of the sealer (any constant; "audit" in ASCII).
 SEAL_LOCK = 0x6175646974
+
+if TYPE_CHECKING:  # grants.models imports this module at its end
+    from grants.models import Application, User
 
 
 class AuditEntry(models.Model):
@@ -94,12 +97,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise RuntimeError("audit entries are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("audit entries are append-only")
 
     def compute_hash(self) -> str:
@@ -193,15 +196,16 @@ class AuditCheckpoint(models.Model):
 
 def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
     """Round-trip through JSON so the stored value hashes the same when read back."""
-    return json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+    plain: dict[str, Any] = json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+    return plain
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
-    application: Any = None,
+    application: Application | None = None,
     role: str = "",
     level: str = "",
     from_status: str = "",
@@ -391,8 +395,8 @@ def audit_verify(batch_size: int = 2000, *, seal: bool = True) -> AuditVerdict:
             if previous != row.chain:
                 return AuditVerdict(False, checked, row.pk, "the chain was re-computed")
             chains[row.seq] = previous
-    sealed = head.sealed_seq if head else 0
-    if expected != sealed or (sealed and previous != head.sealed_chain):
+    sealed, sealed_chain = (head.sealed_seq, head.sealed_chain) if head else (0, "")
+    if expected != sealed or (sealed and previous != sealed_chain):
         return AuditVerdict(False, checked, None, "the last sealed entries were removed")
     while True:
         rows = list(

@@ -36,7 +36,7 @@ def hmac_keys() -> tuple[tuple[str, bytes], ...]:
     raw = os.environ.get("AUDIT_HMAC_KEYS", "").strip()
     if not raw:
         derived = hmac.new(
-            settings.SECRET_KEY.encode("utf-8"), b"fundflow-audit-hmac-v1", hashlib.sha256
+            str(settings.SECRET_KEY).encode("utf-8"), b"fundflow-audit-hmac-v1", hashlib.sha256
         ).digest()
         return (("k0", derived),)
     keys: list[tuple[str, bytes]] = []

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def is_workday(day: dt.date) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         log.warning("no official holiday schedule for %s; counting Monday–Friday", day.year)
         return day.weekday() < 5

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class DomainError(Exception):
@@ -13,8 +16,12 @@ class DomainError(Exception):
     title = _("Bad request")
 
     def __init__(
-        self, detail: str = "", *, errors: list[dict[str, str]] | None = None, **extra: Any
-    ):
+        self,
+        detail: str | StrPromise = "",
+        *,
+        errors: list[dict[str, str]] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(str(detail))
         self.detail = str(detail)
         self.errors = errors or []
@@ -28,7 +35,9 @@ class InvalidInput(DomainError):
     slug = "invalid-input"
     title = _("The input is not valid")
 
-    def __init__(self, errors: list[dict[str, str]], detail: str = "", **extra: Any):
+    def __init__(
+        self, errors: list[dict[str, str]], detail: str | StrPromise = "", **extra: Any
+    ) -> None:
         super().__init__(
             detail or _("Please correct the fields listed in errors."), errors=errors, **extra
         )

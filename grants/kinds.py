@@ -21,14 +21,17 @@ from typing import Any
 
 from django.db.models import Q
 
-from grants.models import Application, Program, ProgramKind
+from grants.models import Application, Program, ProgramKind, User
+
+# Blocks and links are template contexts, each kind's own shape: dict[str, Any].
+# ``letter`` is a ``letters.models.Letter``: the kernel sits below letters and cannot name it.
 
 
 def _nothing(*args: Any, **kwargs: Any) -> None:
     return None
 
 
-def _award_now(application: Application, actor: Any, level: str) -> bool:
+def _award_now(application: Application, actor: User | None, level: str) -> bool:
     return True
 
 
@@ -40,7 +43,7 @@ def _no_context(letter: Any) -> dict[str, Any]:
     return {}
 
 
-def _no_links(user: Any) -> list[dict[str, Any]]:
+def _no_links(user: User) -> list[dict[str, Any]]:
     return []
 
 
@@ -53,23 +56,23 @@ class KindHooks:
     on_submit: Callable[[Application], None] = _nothing
     # The review chain ended with ``outcome`` ("approved", "returned", "rejected"), in the
     # decision's transaction and before anything else happens (a voucher's hold is released).
-    on_review_end: Callable[[Application, str, Any], None] = _nothing
+    on_review_end: Callable[[Application, str, User | None], None] = _nothing
     # The chain's last level approved: True when the award follows now (budget commitment,
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
-    on_final_approval: Callable[[Application, Any, str], bool] = _award_now
+    on_final_approval: Callable[[Application, User | None, str], bool] = _award_now
     # Applications a user sees because of the kind's own records (a partner, a drawn expert).
-    visibility: Callable[[Any], Q | None] = _nothing
+    visibility: Callable[[User], Q | None] = _nothing
     # Web: the kind's block on the applicant's portal home, its panel on an application page,
     # its block in the reviewer's inbox. Each returns None or a block: a dict whose
     # ``template`` the page includes with the dict as ``block``.
-    portal_home: Callable[[Any], dict[str, Any] | None] = _nothing
+    portal_home: Callable[[User], dict[str, Any] | None] = _nothing
     # Web: links on the home page for this user (expert reviews, rankings …), and where a
     # programme of this kind is applied for when not through the claim form ({url, label, note}).
-    home_links: Callable[[Any], list[dict[str, Any]]] = _no_links
+    home_links: Callable[[User], list[dict[str, Any]]] = _no_links
     apply_link: Callable[[Program], dict[str, str] | None] = _nothing
-    portal_panel: Callable[[Application, Any], dict[str, Any] | None] = _nothing
-    inbox_block: Callable[[Any], dict[str, Any] | None] = _nothing
+    portal_panel: Callable[[Application, User], dict[str, Any] | None] = _nothing
+    inbox_block: Callable[[User], dict[str, Any] | None] = _nothing
     # What reviewers should look at twice (never shown to the applicant or in letters).
     review_flags: Callable[[Application], list[dict[str, str]]] = _no_flags
     # Facts the kind adds to the rule engine's dictionary (None: the documented defaults).
@@ -115,7 +118,7 @@ def all_hooks() -> Iterator[KindHooks]:
             yield hooks
 
 
-def visibility_conditions(user: Any) -> Q:
+def visibility_conditions(user: User) -> Q:
     """The OR of every kind's extra visibility for ``user`` (an empty Q when none)."""
     condition = Q()
     for hooks in all_hooks():
@@ -125,17 +128,17 @@ def visibility_conditions(user: Any) -> Q:
     return condition
 
 
-def portal_blocks(user: Any) -> list[dict[str, Any]]:
+def portal_blocks(user: User) -> list[dict[str, Any]]:
     """Every kind's block for ``user``'s portal home (those with something to show)."""
     return [b for hooks in all_hooks() if (b := hooks.portal_home(user))]
 
 
-def inbox_blocks(user: Any) -> list[dict[str, Any]]:
+def inbox_blocks(user: User) -> list[dict[str, Any]]:
     """Every kind's block for ``user``'s review inbox (those with something to show)."""
     return [b for hooks in all_hooks() if (b := hooks.inbox_block(user))]
 
 
-def home_links(user: Any) -> list[dict[str, Any]]:
+def home_links(user: User) -> list[dict[str, Any]]:
     links: list[dict[str, Any]] = []
     for hooks in all_hooks():
         links.extend(hooks.home_links(user))

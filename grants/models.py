@@ -7,10 +7,11 @@ transaction; models only hold data and invariants the database can enforce.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -23,7 +24,15 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+
+class MoneyDigits(TypedDict):
+    """``DecimalField(**MONEY)``: typed so that the keywords check against DecimalField's."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 def localized(zh: str, en: str) -> str:
@@ -85,8 +94,9 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def save(self, *args, **kwargs):
-        self.path = f"{self.parent.path}/{self.code}" if self.parent_id else self.code
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        parent = self.parent if self.parent_id else None
+        self.path = f"{parent.path}/{self.code}" if parent is not None else self.code
         super().save(*args, **kwargs)
 
     @property
@@ -96,7 +106,11 @@ class Jurisdiction(models.Model):
     def clean(self) -> None:
         if not (self.code.isdigit() and len(self.code) == 6):
             raise ValidationError({"code": _("A GB/T 2260 code has six digits.")})
-        expected_parent = {Level.REGION: None, Level.CITY: Level.REGION, Level.DISTRICT: Level.CITY}
+        expected_parent: dict[str, Level | None] = {
+            Level.REGION: None,
+            Level.CITY: Level.REGION,
+            Level.DISTRICT: Level.CITY,
+        }
         want = expected_parent.get(self.level)
         if want is None and self.parent_id:
             raise ValidationError({"parent": _("A region has no parent.")})
@@ -148,7 +162,7 @@ class Organization(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
         related_name="organizations",
@@ -232,12 +246,12 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
 
     def __str__(self) -> str:
-        where = f" @ {self.jurisdiction.name}" if self.jurisdiction_id else ""
+        where = f" @ {self.jurisdiction.name}" if self.jurisdiction is not None else ""
         return f"{self.user}: {self.get_role_display()}{where}"
 
     def clean(self) -> None:
         if self.role == Role.REVIEWER:
-            if not self.jurisdiction_id or not self.level:
+            if self.jurisdiction is None or not self.level:
                 raise ValidationError(_("A reviewer needs a level and a jurisdiction."))
             if self.jurisdiction.level != self.level:
                 raise ValidationError(
@@ -252,7 +266,7 @@ class ProgramKind(models.TextChoices):
     GENERAL = "general", _("General grant")
 
 
-def validate_levels(value) -> None:
+def validate_levels(value: Any) -> None:  # any JSON the form sent
     allowed = {choice.value for choice in Level}
     if not isinstance(value, list) or not value:
         raise ValidationError(_("The review chain is a non-empty list of levels."))
@@ -273,7 +287,7 @@ def default_deadlines() -> dict[str, int]:
     return dict(DEFAULT_DEADLINES)
 
 
-def validate_deadlines(value) -> None:
+def validate_deadlines(value: Any) -> None:  # any JSON the form sent
     if not isinstance(value, dict):
         raise ValidationError(
             _('Deadlines are an object such as {"district": 10, "city": 10, "region": 15}.')
@@ -294,7 +308,7 @@ def validate_deadlines(value) -> None:
             )
 
 
-def validate_org_kinds(value) -> None:
+def validate_org_kinds(value: Any) -> None:  # any JSON the form sent
     allowed = {choice.value for choice in OrganizationKind}
     if not isinstance(value, list):
         raise ValidationError(_("A list of organisation kinds is expected."))
@@ -393,7 +407,7 @@ class Program(models.Model):
     def deadline_days(self, level: str) -> int:
         return int((self.level_deadline_days or {}).get(level, DEFAULT_DEADLINES.get(level, 10)))
 
-    def is_open(self, at=None) -> bool:
+    def is_open(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.is_active and self.opens <= at <= self.closes
 

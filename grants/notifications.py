@@ -9,6 +9,7 @@ Texts come from ``templates/notifications/<kind>.txt`` (first line: subject).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from grants.outbox import outbox_enqueue
+
+if TYPE_CHECKING:  # grants.models imports this module at its end
+    from grants.models import Application, User
 
 
 class Notification(models.Model):
@@ -52,7 +56,8 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.subject
 
-    def get_kind_display(self) -> str:
+    # Replaces the display method Django generates for ``kind`` (hence the ignore).
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
         """The kind's label, also for the kinds other apps send (not in ``Kind``: no migration)."""
         return str(KIND_LABELS.get(self.kind, self.kind))
 
@@ -71,7 +76,7 @@ OTHER_KINDS = {
 KIND_LABELS = dict(Notification.Kind.choices) | OTHER_KINDS
 
 
-def render_notification(kind: str, language: str, context: dict) -> tuple[str, str]:
+def render_notification(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     with translation.override(language):
         text = render_to_string(f"notifications/{kind}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
@@ -79,7 +84,11 @@ def render_notification(kind: str, language: str, context: dict) -> tuple[str, s
 
 
 def notify(
-    *, users: Iterable, kind: str, application=None, context: dict | None = None
+    *,
+    users: Iterable[User],
+    kind: str,
+    application: Application | None = None,
+    context: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Tell each user, in their language; e-mail goes out after the transaction commits."""
     rows = []

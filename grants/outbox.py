@@ -101,11 +101,11 @@ def _hand_over(message: OutboxMessage, connection: Any) -> int:
             connection.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0.1, timeout=BROKER_TIMEOUT
             )
+        options: dict[str, Any] = {"retry": False, "ignore_result": True}
+        if connection is not None:
+            options["connection"] = connection
         current_app.tasks[message.task].apply_async(
-            kwargs={**message.kwargs, "outbox_id": message.pk},
-            connection=connection,
-            retry=False,
-            ignore_result=True,
+            kwargs={**message.kwargs, "outbox_id": message.pk}, **options
         )
     except Exception as exc:  # broker down, refusing writes, misconfigured: retry later
         log.warning("outbox %s (%s) not handed over: %s", message.pk, message.task, exc)
@@ -156,7 +156,7 @@ def outbox_done(message_id: int) -> None:
     OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=timezone.now())
 
 
-class OutboxTask(Task):
+class OutboxTask(Task):  # type: ignore[type-arg]  # any task's arguments
     """Base of tasks fed by the outbox: takes ``outbox_id`` off the arguments and marks the
     message done when the task returns (an exception leaves it for a retry or the sweep)."""
 

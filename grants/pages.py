@@ -3,6 +3,7 @@ the 403 page. The services raise ``grants.errors.DomainError``; pages render the
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from grants.errors import DomainError
@@ -18,5 +19,5 @@ def refusal_status(exc: DomainError) -> int:
     return exc.status if exc.status in (403, 409) else 200
 
 
-def forbidden(request, message: str):
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "workflows/forbidden.html", {"message": message}, status=403)

@@ -8,12 +8,13 @@ field they name.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from grants import kinds, services
+from grants.auth import AuthenticatedRequest
 from grants.errors import ChecksFailed, DomainError, InvalidInput
 from grants.kinds import derived_fields
 from grants.models import (
@@ -32,10 +34,14 @@ from grants.models import (
     OrganizationKind,
     Program,
     Status,
+    User,
 )
 from grants.presenters import application_dict, program_dict
 from grants.selectors import applications_visible_to, is_member
 from workflows import lifecycle
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Human labels for audit actions on the applicant's timeline (the reviewer page has its own).
 TIMELINE_LABELS = {
@@ -80,7 +86,7 @@ TIMELINE_HIDDEN = {
     "navigation.expert_score",
 }
 # "letter.issue" by the kind of letter (the audit row's data says which)
-LETTER_ISSUED_LABELS = {
+LETTER_ISSUED_LABELS: dict[str | None, str | StrPromise] = {
     "award": gettext_lazy("Award letter issued"),
     "refusal": gettext_lazy("Refusal notice issued"),
     "acceptance": gettext_lazy("Acceptance certificate issued"),
@@ -93,11 +99,11 @@ DECISION_WORDS = {
 LETTER_STATUSES = (Status.AWARDED, Status.PAID)
 
 
-def _my_organizations(user):
+def _my_organizations(user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).select_related("district")
 
 
-def _own_application_or_404(user, pk: int) -> Application:
+def _own_application_or_404(user: User, pk: int) -> Application:
     app = applications_visible_to(user).filter(pk=pk).first()
     if app is None or not is_member(user, app.organization_id):
         raise Http404(_("No such application, or it is not visible to you."))
@@ -115,7 +121,7 @@ def errors_by_field(exc: DomainError) -> dict[str, list[str]]:
 # ---------------------------------------------------------------- accounts and organisations
 
 
-def signup(request):
+def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("portal")
     form = {"username": "", "email": ""}
@@ -138,7 +144,7 @@ def signup(request):
 
 
 @login_required
-def portal(request):
+def portal(request: AuthenticatedRequest) -> HttpResponse:
     apps = (
         applications_visible_to(request.user)
         .filter(organization__memberships__user=request.user)
@@ -168,7 +174,7 @@ def apply_link(program: Program) -> dict[str, str]:
 
 
 @login_required
-def organization_new(request):
+def organization_new(request: AuthenticatedRequest) -> HttpResponse:
     form: dict[str, Any] = {"name": "", "uscc": "", "kind": "enterprise", "district": ""}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -201,7 +207,9 @@ def organization_new(request):
 # ---------------------------------------------------------------- the claim form
 
 
-def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, list[str]]):
+def field_specs(
+    program: Program, values: dict[str, Any], errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     derived = derived_fields(program)
     specs = []
     for f in program.fields.all():
@@ -227,7 +235,7 @@ def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, lis
     return specs
 
 
-def _posted_fields(program: Program, post) -> dict[str, Any]:
+def posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
     """The typed values the services expect: text and dates as strings, numbers, booleans."""
     out: dict[str, Any] = {}
     derived = derived_fields(program)
@@ -249,7 +257,7 @@ def _posted_fields(program: Program, post) -> dict[str, Any]:
     return out
 
 
-def _posted_cost_lines(post) -> list[dict[str, str]]:
+def posted_cost_lines(post: QueryDict) -> list[dict[str, str]]:
     kinds = post.getlist("cost_kind")
     amounts = post.getlist("cost_amount")
     references = post.getlist("cost_reference")
@@ -261,8 +269,10 @@ def _posted_cost_lines(post) -> list[dict[str, str]]:
     return lines
 
 
-def _cost_rows(program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]):
-    rows = []
+def cost_rows(
+    program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for i, line in enumerate(lines):
         rows.append(
             {
@@ -283,13 +293,21 @@ def _cost_rows(program: Program, lines: list[dict[str, Any]], errors: dict[str, 
     return rows
 
 
-def _claim_context(program, *, app=None, values=None, lines=None, errors=None, orgs=None):
+def _claim_context(
+    program: Program,
+    *,
+    app: Application | None = None,
+    values: dict[str, Any] | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    orgs: list[Organization] | None = None,
+) -> dict[str, Any]:
     errors = errors or {}
     return {
         "program": program,
         "app": app,
-        "field_specs": _field_specs(program, values or {}, errors),
-        "cost_rows": _cost_rows(program, lines or [], errors),
+        "field_specs": field_specs(program, values or {}, errors),
+        "cost_rows": cost_rows(program, lines or [], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
         "attachment_kinds": list(program.attachment_kinds.all()),
         "errors": errors,
@@ -304,7 +322,7 @@ def _claim_context(program, *, app=None, values=None, lines=None, errors=None, o
 
 
 @login_required
-def claim_new(request, code: str):
+def claim_new(request: AuthenticatedRequest, code: str) -> HttpResponse:
     program = Program.objects.filter(code=code, is_active=True).first()
     if program is None:
         raise Http404(_("No such programme."))
@@ -319,8 +337,8 @@ def claim_new(request, code: str):
     lines: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             org_id = int(request.POST.get("organization", orgs[0].pk))
         except ValueError:
@@ -349,11 +367,12 @@ def claim_new(request, code: str):
 def _timeline(app: Application) -> list[dict[str, Any]]:
     rows = []
     for e in app.audit_entries.exclude(action__in=TIMELINE_HIDDEN).order_by("id"):
-        label = TIMELINE_LABELS.get(e.action, e.action)
+        data: dict[str, Any] = e.data or {}
+        label: str | StrPromise = TIMELINE_LABELS.get(e.action, e.action)
         if e.action == "letter.issue":
-            label = LETTER_ISSUED_LABELS.get((e.data or {}).get("kind"), label)
+            label = LETTER_ISSUED_LABELS.get(data.get("kind"), label)
         decision = (
-            (e.data or {}).get("decision")
+            data.get("decision")
             if e.action in ("review.decision", "navigation.milestone_decision")
             else None
         )
@@ -379,7 +398,7 @@ def _return_comment(app: Application) -> str:
     return entry.comment if entry else ""
 
 
-def _checks_preview(request, app: Application) -> dict[str, Any]:
+def _checks_preview(request: AuthenticatedRequest, app: Application) -> dict[str, Any]:
     """What the rules would say now (stores nothing): passes, failures with reasons, the award."""
     from rules.services import evaluation_run
 
@@ -396,17 +415,17 @@ def _checks_preview(request, app: Application) -> dict[str, Any]:
 
 
 @login_required
-def application_page(request, pk: int):
+def application_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = _own_application_or_404(request.user, pk)
     program = app.program
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = dict(app.fields or {})
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"kind": c.kind, "amount": c.amount, "reference": c.reference} for c in app.cost_lines.all()
     ]
     if request.method == "POST" and app.is_editable:
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             app = services.application_update(
                 actor=request.user, application=app, fields=values, cost_lines=lines
@@ -443,7 +462,7 @@ def application_page(request, pk: int):
 
 @login_required
 @require_POST
-def attachment_upload(request, pk: int):
+def attachment_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Plain form post (no JavaScript) or XHR with progress (answers JSON when asked for it)."""
     app = _own_application_or_404(request.user, pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
@@ -469,7 +488,7 @@ def attachment_upload(request, pk: int):
 
 @login_required
 @require_POST
-def application_submit(request, pk: int):
+def application_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = _own_application_or_404(request.user, pk)
     try:
         lifecycle.submit(actor=request.user, application=app)

@@ -8,15 +8,15 @@ lives in the kernel.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms, remove_perm
 
 from grants.audit import audit_record
-from grants.models import Jurisdiction, Level, Role, RoleAssignment
+from grants.models import Jurisdiction, Level, Role, RoleAssignment, User
 from grants.selectors import REVIEW_PERMISSION
 
 
@@ -25,7 +25,9 @@ def level_label(level: str) -> str:
     return str(Level(level).label) if level in Level.values else level
 
 
-def reviewer_appoint(*, user: Any, jurisdiction: Jurisdiction, actor: Any = None) -> RoleAssignment:
+def reviewer_appoint(
+    *, user: User, jurisdiction: Jurisdiction, actor: User | None = None
+) -> RoleAssignment:
     """Make ``user`` a reviewer at ``jurisdiction`` (its level): role row + guardian object permission."""
     with transaction.atomic():
         role, created = RoleAssignment.objects.get_or_create(
@@ -44,7 +46,7 @@ def reviewer_appoint(*, user: Any, jurisdiction: Jurisdiction, actor: Any = None
     return role
 
 
-def reviewer_dismiss(*, role: RoleAssignment, actor: Any = None) -> None:
+def reviewer_dismiss(*, role: RoleAssignment, actor: User | None = None) -> None:
     with transaction.atomic():
         remove_perm(REVIEW_PERMISSION, role.user, role.jurisdiction)
         audit_record(
@@ -58,21 +60,30 @@ def reviewer_dismiss(*, role: RoleAssignment, actor: Any = None) -> None:
         role.delete()
 
 
-def reviewers_at(level: str, district: Jurisdiction) -> list[Any]:
+def reviewers_at(level: str, district: Jurisdiction) -> list[User]:
     """Active users who review ``level`` for an organisation in ``district``."""
     codes = district.path.split("/")
     places = Jurisdiction.objects.filter(code__in=codes, level=level)
-    users: dict[int, Any] = {}
+    users: dict[int, User] = {}
     for place in places:
-        for user in get_users_with_perms(
-            place, only_with_perms_in=["review_in"], with_superusers=False, with_group_users=True
-        ):
+        # guardian annotates the result as ``Any | list[str]``; without attach_perms it is
+        # a queryset of users.
+        holders = cast(
+            "QuerySet[User]",
+            get_users_with_perms(
+                place,
+                only_with_perms_in=["review_in"],
+                with_superusers=False,
+                with_group_users=True,
+            ),
+        )
+        for user in holders:
             if user.is_active:
                 users[user.pk] = user
     return list(users.values())
 
 
-def administrators() -> list[Any]:
+def administrators() -> list[User]:
     """Active programme administrators (superusers included): who is told when nobody is above."""
     return list(
         get_user_model()
@@ -81,7 +92,7 @@ def administrators() -> list[Any]:
     )
 
 
-def reviewer_permissions_sync(user: Any) -> None:
+def reviewer_permissions_sync(user: User) -> None:
     """Make the guardian object permissions equal the user's reviewer role rows (after admin edits)."""
     wanted = set(
         RoleAssignment.objects.filter(user=user, role=Role.REVIEWER).values_list(

@@ -7,39 +7,52 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from grants.auth import Viewer, signed_in
 from grants.errors import Forbidden, NotFound
 from grants.kinds import visibility_conditions
-from grants.models import Application, Jurisdiction, Membership, Organization, Role, RoleAssignment
+from grants.models import (
+    Application,
+    Jurisdiction,
+    Membership,
+    Organization,
+    Role,
+    RoleAssignment,
+    User,
+)
+
+# Per-request caches kept on the user object (a signed-in User) under these names.
+_ROLES_CACHE = "_fundflow_roles"
+_JURISDICTIONS_CACHE = "_fundflow_review_jurisdictions"
 
 
-def user_roles(user) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
+def user_roles(user: Viewer) -> set[str]:
+    if not signed_in(user):
         return set()
-    cached = getattr(user, "_fundflow_roles", None)
+    cached: set[str] | None = getattr(user, _ROLES_CACHE, None)
     if cached is None:
         cached = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
         if user.is_superuser:
             cached.add(Role.ADMIN)
-        user._fundflow_roles = cached
+        user.__dict__[_ROLES_CACHE] = cached
     return cached
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: Viewer, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
 REVIEW_PERMISSION = "grants.review_in"
 
 
-def reviewer_jurisdictions(user) -> list[Jurisdiction]:
+def reviewer_jurisdictions(user: Viewer) -> list[Jurisdiction]:
     """Where ``user`` reviews: the jurisdictions on which django-guardian grants ``review_in``.
 
     Object permissions sit on the few jurisdiction rows, never on applications,
     so this is one query whatever the number of applications or tasks.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return []
-    cached = getattr(user, "_fundflow_review_jurisdictions", None)
+    cached: list[Jurisdiction] | None = getattr(user, _JURISDICTIONS_CACHE, None)
     if cached is None:
         from guardian.shortcuts import get_objects_for_user
 
@@ -52,15 +65,15 @@ def reviewer_jurisdictions(user) -> list[Jurisdiction]:
                 with_superuser=False,
             )
         )
-        user._fundflow_review_jurisdictions = cached
+        user.__dict__[_JURISDICTIONS_CACHE] = cached
     return cached
 
 
-def sees_everything(user) -> bool:
+def sees_everything(user: Viewer) -> bool:
     return has_role(user, Role.ADMIN, Role.FINANCE, Role.AUDITOR)
 
 
-def organizations_visible_to(user) -> QuerySet[Organization]:
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
     qs = Organization.objects.select_related("district")
     if sees_everything(user):
         return qs
@@ -70,11 +83,11 @@ def organizations_visible_to(user) -> QuerySet[Organization]:
     return qs.filter(condition)
 
 
-def applications_visible_to(user) -> QuerySet[Application]:
+def applications_visible_to(user: Viewer) -> QuerySet[Application]:
     """Applicants: their organisations' applications. Reviewers: submitted ones in their
     jurisdiction's subtree. Finance, auditors, administrators: every submitted one."""
     qs = Application.objects.select_related("program", "organization", "organization__district")
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return qs.none()
     mine = Membership.objects.filter(user=user).values("organization_id")
     # what a programme kind adds (navigation: its partner agencies and drawn experts)
@@ -97,11 +110,11 @@ def applications_for_statistics() -> QuerySet[Application]:
     return Application.objects.filter(submitted_at__isnull=False)
 
 
-def is_member(user, organization_id: int) -> bool:
+def is_member(user: User, organization_id: int) -> bool:
     return Membership.objects.filter(user=user, organization_id=organization_id).exists()
 
 
-def visible_application(user: Any, pk: Any) -> Application:
+def visible_application(user: Viewer, pk: Any) -> Application:  # pk: as the URL or form gave it
     """The application ``pk`` if ``user`` may see it; else NotFound (404: not even its existence)."""
     try:
         return applications_visible_to(user).get(pk=int(pk))
@@ -109,7 +122,7 @@ def visible_application(user: Any, pk: Any) -> Application:
         raise NotFound(_("No such application, or it is not visible to you.")) from None
 
 
-def own_application(user: Any, pk: Any) -> Application:
+def own_application(user: User, pk: Any) -> Application:
     """Visible, and ``user`` acts for its organisation; a reviewer who only sees it gets 403."""
     app = visible_application(user, pk)
     if not is_member(user, app.organization_id):

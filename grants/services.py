@@ -39,10 +39,12 @@ from grants.models import (
     Organization,
     OrganizationKind,
     Program,
+    ProgramField,
     Role,
     RoleAssignment,
     Sequence,
     Status,
+    User,
     normalise_certificate,
     validate_uscc,
 )
@@ -80,11 +82,7 @@ def parse_money(value: Any, field: str) -> Decimal:
             [
                 {
                     "field": field,
-                    "message": _(
-                        "“%(v)s” is not an amount: use the digits 0–9 and a decimal point, "
-                        "such as 30000.00."
-                    )
-                    % {"v": value[:40]},
+                    "message": _("“%(v)s” is not an amount.") % {"v": value[:40]},
                 }
             ]
         )
@@ -122,7 +120,7 @@ def next_in_sequence(key: str) -> int:
 # ---------------------------------------------------------------- tokens
 
 
-def token_issue(*, user) -> str:
+def token_issue(*, user: User) -> str:
     """Issue a bearer token. Only its hash is stored; the caller shows it once."""
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.create(
@@ -133,7 +131,7 @@ def token_issue(*, user) -> str:
     return raw
 
 
-def token_user(raw: str):
+def token_user(raw: str) -> User | None:
     digest = hashlib.sha256(raw.encode()).hexdigest()
     token = (
         ApiToken.objects.select_related("user")
@@ -151,7 +149,7 @@ def token_user(raw: str):
 # ---------------------------------------------------------------- accounts
 
 
-def applicant_register(*, username: str, email: str, password: str):
+def applicant_register(*, username: str, email: str, password: str) -> User:
     """Self-registration on the web: a user who may file claims (role applicant), nothing more."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
@@ -201,7 +199,7 @@ def applicant_register(*, username: str, email: str, password: str):
 
 def organization_register(
     *,
-    actor,
+    actor: User,
     name: str,
     uscc: str,
     kind: str,
@@ -236,7 +234,7 @@ def organization_register(
                 "message": _("“%(d)s” is not a district code (GB/T 2260).") % {"d": district},
             }
         )
-    if errors:
+    if errors or district_obj is None:
         raise InvalidInput(errors)
     if Organization.objects.filter(uscc=uscc).exists():
         raise Conflict(
@@ -316,7 +314,7 @@ def clean_fields(program: Program, fields: Any, *, require_all: bool) -> dict[st
     return cleaned
 
 
-def _clean_value(spec, value: Any) -> Any:
+def _clean_value(spec: ProgramField, value: Any) -> Any:  # a JSON value, cleaned
     if spec.type == FieldType.TEXT:
         if not isinstance(value, str):
             raise ValueError(_("Text expected."))
@@ -415,14 +413,19 @@ def _replace_cost_lines(application: Application, lines: list[dict[str, Any]]) -
 
 
 def application_create(
-    *, actor, program_code: str, organization_id: Any, fields: Any = None, cost_lines: Any = None
+    *,
+    actor: User,
+    program_code: str,
+    organization_id: Any,  # as the request sent it: checked to be an int here
+    fields: Any = None,
+    cost_lines: Any = None,
 ) -> Application:
     program = (
         Program.objects.filter(code=program_code, is_active=True).first()
         if isinstance(program_code, str)
         else None
     )
-    errors = []
+    errors: list[dict[str, str]] = []
     if program is None:
         errors.append(
             {"field": "program", "message": _("Unknown programme “%(p)s”.") % {"p": program_code}}
@@ -438,7 +441,7 @@ def application_create(
                 "message": _("Unknown organisation, or you do not act for it."),
             }
         )
-    if errors:
+    if errors or program is None:
         raise InvalidInput(errors)
     cleaned_fields = clean_fields(program, fields or {}, require_all=False)
     cleaned_lines = clean_cost_lines(program, cost_lines or [])
@@ -502,7 +505,7 @@ def _keep_derived(application: Application, fields: dict[str, Any]) -> dict[str,
 
 
 def application_update(
-    *, actor, application: Application, fields: Any = None, cost_lines: Any = None
+    *, actor: User, application: Application, fields: Any = None, cost_lines: Any = None
 ) -> Application:
     program = application.program
     cleaned_fields = (
@@ -529,7 +532,7 @@ def application_update(
 
 
 def attachment_add(
-    *, actor, application: Application, kind: str, upload: UploadedFile
+    *, actor: User, application: Application, kind: str, upload: UploadedFile
 ) -> Attachment:
     kinds = set(application.program.attachment_kinds.values_list("code", flat=True))
     if kind not in kinds:
@@ -623,7 +626,7 @@ def application_conclude(
     *,
     application: Application,
     to_status: str,
-    actor: Any,
+    actor: User | None,
     role: str,
     level: str = "",
     comment: str = "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.mail import send_mail
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from grants.outbox import OutboxTask, outbox_sweep
 @shared_task(
     name="grants.notification_email", base=OutboxTask, bind=True, max_retries=5, acks_late=True
 )
-def notification_email(self, notification_id: int) -> bool:
+def notification_email(self: Task[[int], bool], notification_id: int) -> bool:
     updated = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )

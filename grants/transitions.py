@@ -17,7 +17,7 @@ first, raises ``TransitionRefused`` (409 at the API): never a silent write.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from django.db import models
 from django.utils import timezone
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from grants.audit import AuditEntry, audit_record
 from grants.errors import Conflict
-from grants.models import Application, Status
+from grants.models import Application, Status, User
 
 # from-status → the statuses it may move to. in_review → in_review is a move between levels.
 MOVES: Mapping[str, frozenset[str]] = {
@@ -55,7 +55,7 @@ class _Keep:
         return "KEEP"
 
 
-KEEP: Any = _Keep()
+KEEP: Final = _Keep()
 
 
 def allowed(from_status: str, to_status: str) -> bool:
@@ -66,10 +66,10 @@ def transition(
     application: Application,
     *,
     to: str,
-    actor: Any,
+    actor: User | None,
     role: str,
     action: str = "",
-    level: str = KEEP,
+    level: str | _Keep = KEEP,
     obj: models.Model | None = None,
     audit_level: str | None = None,
     comment: str = "",
@@ -100,7 +100,7 @@ def transition(
     if unknown:
         raise ValueError(f"transition cannot set {sorted(unknown)}")
     from_level = application.level
-    new_level = from_level if level is KEEP else level
+    new_level = from_level if isinstance(level, _Keep) else level
     values: dict[str, Any] = {"status": to, "level": new_level, "updated_at": timezone.now()}
     values.update(extra)
     moved = Application.objects.filter(pk=application.pk, status=from_status).update(**values)

@@ -47,15 +47,15 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     for chunk in upload.chunks():
         digest.update(chunk)
     if content_type == "application/pdf":
-        _check_pdf_tail(upload, upload.name)
+        _check_pdf_tail(upload, upload.name, upload.size)
     else:
         _check_image(upload, upload.name, content_type)
     upload.seek(0)
     return CheckedFile(content_type, extension, digest.hexdigest(), upload.size)
 
 
-def _check_pdf_tail(upload: UploadedFile, name: str) -> None:
-    upload.seek(max(0, upload.size - 2048))
+def _check_pdf_tail(upload: UploadedFile, name: str | None, size: int) -> None:
+    upload.seek(max(0, size - 2048))
     tail = upload.read()
     if b"%%EOF" not in tail:
         raise UnsupportedFile(
@@ -63,7 +63,7 @@ def _check_pdf_tail(upload: UploadedFile, name: str) -> None:
         )
 
 
-def _check_image(upload: UploadedFile, name: str, content_type: str) -> None:
+def _check_image(upload: UploadedFile, name: str | None, content_type: str) -> None:
     from PIL import Image, UnidentifiedImageError
 
     upload.seek(0)
@@ -73,5 +73,6 @@ def _check_image(upload: UploadedFile, name: str, content_type: str) -> None:
             fmt = image.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise UnsupportedFile(_("“%(name)s” is not a readable image.") % {"name": name}) from None
-    if {"JPEG": "image/jpeg", "PNG": "image/png"}.get(fmt) != content_type:
+    formats: dict[str | None, str] = {"JPEG": "image/jpeg", "PNG": "image/png"}
+    if formats.get(fmt) != content_type:
         raise UnsupportedFile(_("“%(name)s” is not a readable image.") % {"name": name})

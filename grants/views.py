@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from grants import kinds
+from grants.auth import AuthenticatedRequest
 from grants.models import Program, Status
 from grants.presenters import application_dict, program_dict
 from grants.selectors import applications_visible_to, user_roles
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
-    context = {"programs": [program_dict(p) | {"obj": p} for p in programs]}
+    context: dict[str, Any] = {"programs": [program_dict(p) | {"obj": p} for p in programs]}
     if request.user.is_authenticated:
         context["roles"] = sorted(user_roles(request.user))
         context["recent"] = applications_visible_to(request.user).order_by("-updated_at")[:10]
@@ -24,7 +27,7 @@ def home(request):
 
 
 @login_required
-def application_list(request):
+def application_list(request: AuthenticatedRequest) -> HttpResponse:
     qs = applications_visible_to(request.user).order_by("-updated_at")
     status = request.GET.get("status", "")
     program = request.GET.get("program", "")
@@ -46,7 +49,7 @@ def application_list(request):
 
 
 @login_required
-def application_detail(request, pk: int):
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = applications_visible_to(request.user).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application, or it is not visible to you."))
@@ -59,19 +62,19 @@ def application_detail(request, pk: int):
     )
 
 
-def api_not_found(request):
+def api_not_found(request: HttpRequest) -> HttpResponse:
     from config.apikit import problem
 
     return problem(404, "not-found", _("Not found"), _("No such API resource."))
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_not_found(request)
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             {

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 from grants.models import ProgramKind, Status
 from grants.selectors import applications_for_statistics
@@ -43,7 +47,7 @@ def certified_organizations(year: int) -> int:
 class Source:
     kind: str  # "computed" (by this app) | "external" (registered by another app)
     function: Callable[[int], object]
-    description: str = ""
+    description: str | StrPromise = ""
 
 
 REGISTRY: dict[str, Source] = {
@@ -55,7 +59,9 @@ REGISTRY: dict[str, Source] = {
 }
 
 
-def register_source(code: str, function: Callable[[int], object], description: str) -> None:
+def register_source(
+    code: str, function: Callable[[int], object], description: str | StrPromise
+) -> None:
     """An app that holds an indicator's records registers its figure (from its ``ready()``);
     until one does, the dashboard says there is no data source yet."""
     REGISTRY[code] = Source("external", function, description)

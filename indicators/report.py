@@ -41,7 +41,7 @@ def indicator_rows(year: int) -> list[dict[str, Any]]:
         target = ind.target_for(target_year) if target_year else None
         source_def = REGISTRY.get(ind.code)
         actual = computed_value(ind.code, year)
-        if actual is not None:
+        if actual is not None and source_def is not None:  # a figure comes from a source
             source, note = source_def.kind, source_def.description
         elif ind.pk in entered:
             actual = entered[ind.pk].value
@@ -156,7 +156,7 @@ def workbook(year: int, rows, districts, programs) -> bytes:
     from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the active sheet of a new workbook
     ws.title = _("Indicators")[:31]
     plan_years = sorted({y for r in rows for y, _v in r["targets"]})
     head = (

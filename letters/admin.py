@@ -36,7 +36,7 @@ def revoke(modeladmin, request, queryset):
     for letter in queryset:
         try:
             services.letter_revoke(
-                actor=request.user, letter=letter, reason=_("Revoked by an administrator")
+                actor=request.user, letter=letter, reason=str(_("Revoked by an administrator"))
             )
         except DomainError as exc:
             messages.warning(request, f"{letter}: {exc.detail}")

@@ -82,7 +82,7 @@ class LetterStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-def letter_path(instance: Letter, filename: str) -> str:
+def letter_path(instance: Letter | None, filename: str) -> str:
     return f"letters/{timezone.now():%Y/%m}/{filename}"
 
 

@@ -79,7 +79,7 @@ def resolve(url: str) -> Path:
         if not found:
             raise RefusedResource(f"refused: no static file {name!r}")
         path = Path(found).resolve()
-        root = next(
+        static_root = next(
             (
                 Path(d).resolve()
                 for d in [*settings.STATICFILES_DIRS, settings.STATIC_ROOT]
@@ -87,8 +87,9 @@ def resolve(url: str) -> Path:
             ),
             None,
         )
-        if root is None:
+        if static_root is None:
             raise RefusedResource(f"refused: {name!r} is outside the project's static folders")
+        root = static_root
     else:
         raise RefusedResource(f"refused: {url[:80]!r}")
     if not path.is_relative_to(root) or not path.is_file():

@@ -85,7 +85,8 @@ def template_source(kind: str) -> str:
     """The shipped template file of a kind: version 1 until an administrator saves another."""
     from django.template.loader import get_template
 
-    return get_template(f"letters/{kind}.html").template.source
+    # the Django backend's template wraps the engine's Template (.template); the only backend here
+    return get_template(f"letters/{kind}.html").template.source  # type: ignore[attr-defined]
 
 
 def template_current(kind: str) -> LetterTemplate:
@@ -96,7 +97,7 @@ def template_current(kind: str) -> LetterTemplate:
             [LetterTemplate(kind=kind, version=1, body=template_source(kind), note="templates/")],
             ignore_conflicts=True,
         )
-        current = LetterTemplate.objects.filter(kind=kind).order_by("-version").first()
+        current = LetterTemplate.objects.filter(kind=kind).latest("version")
     return current
 
 
@@ -144,7 +145,11 @@ def _compiled_template(template: LetterTemplate):
 
 # A letter number's series letter after the programme prefix: 乌知运〔2026〕PN-Y0001号 is the
 # first acceptance certificate (验收) of the PN programme of 2026, CS-R0001 the first refusal.
-NUMBER_SERIES = {LetterKind.AWARD: "", LetterKind.REFUSAL: "R", LetterKind.ACCEPTANCE: "Y"}
+NUMBER_SERIES: dict[str, str] = {
+    LetterKind.AWARD: "",
+    LetterKind.REFUSAL: "R",
+    LetterKind.ACCEPTANCE: "Y",
+}
 
 
 def number_format(*, program: Program, kind: str, serial: int) -> str:
@@ -269,13 +274,14 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         for c in (evaluation.checks if evaluation else [])
     ]
     last = decisions[-1] if decisions else None
-    title = {
+    titles: dict[str, str] = {
         TemplateKind.CERTIFICATION: "奖励通知书",
         TemplateKind.VOUCHER: "服务券兑付通知书",
         TemplateKind.NAVIGATION: "项目立项支持通知书",
         TemplateKind.REFUSAL: "不予支持通知书",
         TemplateKind.ACCEPTANCE: "专利导航项目验收证书",
-    }[letter.template.kind]
+    }
+    title = titles[letter.template.kind]
     url = verify_url(letter.code)
     context = {
         "authority": settings.FUNDFLOW_LETTER_AUTHORITY,

@@ -341,7 +341,7 @@ def project_dict(project: NavigationProject) -> dict[str, Any]:
         "requested_amount": money(requested),
         "award_amount": money(app.award_amount) if requested is None else None,
         "score": money(project.score),
-        "notice": project.notice.number if project.notice_id else None,
+        "notice": project.notice.number if project.notice else None,
         "contract": None
         if contract is None
         else {
@@ -674,11 +674,11 @@ def ranking_dict(program: Program) -> dict[str, Any]:
     running = None
     for p in services.ranking(program):
         amount = p.application.award_amount
-        if p.rank is not None and amount is not None:
+        if p.rank is not None and amount is not None:  # type: ignore[attr-defined]  # ranking() annotates rank
             running = (running or 0) + amount
         rows.append(
             {
-                "rank": p.rank,
+                "rank": p.rank,  # type: ignore[attr-defined]
                 "application": p.pk,
                 "number": p.application.number,
                 "organization_name": p.application.organization.name,
@@ -691,7 +691,7 @@ def ranking_dict(program: Program) -> dict[str, Any]:
                 "award_amount": money(amount)
                 if p.stage in (Stage.NOTICE, Stage.AWARDED, Stage.ACCEPTED)
                 else None,
-                "cumulative_requested": money(running) if p.rank is not None else None,
+                "cumulative_requested": money(running) if p.rank is not None else None,  # type: ignore[attr-defined]
             }
         )
     return {

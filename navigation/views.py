@@ -196,7 +196,7 @@ JOINT_FIELD_INPUTS = {
 
 
 def _apply_context(program, *, form, errors, orgs):
-    from grants.portal import _cost_rows, _field_specs
+    from grants.portal import cost_rows, field_specs
 
     joint = set(services.JOINT_FIELDS)
     errors = dict(errors or {})
@@ -235,9 +235,9 @@ def _apply_context(program, *, form, errors, orgs):
         "industries": services.industries_for(program),
         "plan_rows": plan_rows,
         "field_specs": [
-            f for f in _field_specs(program, form["fields"], errors) if f["name"] not in joint
+            f for f in field_specs(program, form["fields"], errors) if f["name"] not in joint
         ],
-        "cost_rows": _cost_rows(program, form["cost_lines"], errors),
+        "cost_rows": cost_rows(program, form["cost_lines"], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
         "lead_kinds": [OrganizationKind(k).label for k in services.LEAD_KINDS],
     }
@@ -249,7 +249,7 @@ def project_apply(request, code: str):
     agencies, industry, deliverables, budget plan by year, the programme's other fields and the
     cost lines. ``navigation.services.project_create`` makes the draft; its errors are shown at
     their fields with everything typed kept."""
-    from grants.portal import _posted_cost_lines, _posted_fields
+    from grants.portal import posted_cost_lines, posted_fields
 
     program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION, is_active=True).first()
     if program is None:
@@ -276,8 +276,8 @@ def project_apply(request, code: str):
             "industry": request.POST.get("industry", "").strip(),
             "deliverables": request.POST.get("deliverables", ""),
             "budget_plan": _posted_budget_rows(request.POST),
-            "fields": _posted_fields(program, request.POST),
-            "cost_lines": _posted_cost_lines(request.POST),
+            "fields": posted_fields(program, request.POST),
+            "cost_lines": posted_cost_lines(request.POST),
         }
         organization_id = _number_or_raw(form["organization"])
         try:
@@ -293,7 +293,7 @@ def project_apply(request, code: str):
             project = services.project_create(
                 actor=request.user,
                 program_code=program.code,
-                organization_id=organization_id,
+                organization_id=organization_id,  # type: ignore[arg-type]  # one of orgs' pks (checked)
                 partner_ids=[_posted_id(raw) for raw in form["partners"]],
                 industry=form["industry"],
                 budget_plan=[

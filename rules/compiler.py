@@ -292,13 +292,13 @@ def validate(content: Any, schema: dict) -> list[CellError]:
     return errors
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
 def _check_template(template: str, known: set[str], cell: str) -> list[CellError]:
     return [
         CellError(cell, f"unknown field “{p}” in the reason")
-        for p in _PLACEHOLDER.findall(template)
+        for p in PLACEHOLDER.findall(template)
         if p not in known
     ]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import zen
 
-from rules.compiler import _PLACEHOLDER, compile_graph
+from rules.compiler import PLACEHOLDER, compile_graph
 
 CENT = Decimal("0.01")
 _cache: dict[str, Any] = {}
@@ -92,7 +92,7 @@ def render(template: str, data: dict, lang: str = "zh") -> str:
             return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
         return str(value)
 
-    return _PLACEHOLDER.sub(one, template)
+    return PLACEHOLDER.sub(one, template)
 
 
 @dataclass

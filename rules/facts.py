@@ -36,7 +36,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.utils import timezone
 
@@ -170,6 +170,10 @@ def facts_schema(program: Program) -> dict:
 OUTPUT_PATHS = {"award_fen": nullable(INT)}
 
 
+@overload
+def fen(amount: Decimal) -> int: ...
+@overload
+def fen(amount: Decimal | None) -> int | None: ...
 def fen(amount: Decimal | None) -> int | None:
     return None if amount is None else int((amount * 100).to_integral_value())
 

@@ -798,7 +798,7 @@ def voucher_issue_rule_set() -> dict:
 
 def voucher_test_cases(year: int) -> list[dict]:
     on = f"{year}-03-01"
-    base = {
+    base: dict[str, Any] = {
         "submitted_on": on,
         "organization": {"kind": "service_agency"},
         "agency": {"admitted": True, "admitted_on_contract_date": True, "status": "admitted"},

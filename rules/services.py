@@ -173,8 +173,9 @@ def evaluation_recheck(*, application: Application, actor) -> Evaluation:
     )
     with transaction.atomic():
         result = evaluation_run(
-            application=application, actor=actor, purpose="recheck", version=version
+            application=application, actor=actor, purpose="recheck", version=version, save=False
         )
+        record = result.save()
         audit_record(
             actor=actor,
             action="rules.recheck",
@@ -189,7 +190,7 @@ def evaluation_recheck(*, application: Application, actor) -> Evaluation:
                 "failed": [c["rule"] for c in result.checks if c["passed"] is not True],
             },
         )
-    return result.record
+    return record
 
 
 # ---------------------------------------------------------------- versions

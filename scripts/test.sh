@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, migration check and pytest, against PostgreSQL and Redis
+# `make test`: lint, import contracts, types, migration check and pytest, against PostgreSQL and Redis
 # when they can be provided (else SQLite and the filesystem broker).
 # Extra arguments go to pytest: make test ARGS='-k budget -x'
 set -euo pipefail
@@ -21,6 +21,25 @@ step() {
     fi
 }
 
+# step_quiet NAME COMMAND...: like step, but prints COMMAND's output only when it fails
+# (on success, its last line and the time taken).
+step_quiet() {
+    local name=$1 rc=0 out start
+    shift
+    out=$(mktemp)
+    start=$SECONDS
+    "$@" >"$out" 2>&1 || rc=$?
+    if ((rc)); then
+        log "==> $name"
+        cat "$out" >&2
+        rm -f "$out"
+        printf '[test] FAILED: %s (exit %d)\n' "$name" "$rc" >&2
+        exit "$rc"
+    fi
+    log "==> $name: $(grep -v '^[[:space:]]*$' "$out" | tail -n 1) ($((SECONDS - start)) s)"
+    rm -f "$out"
+}
+
 bash scripts/setup.sh
 
 # shellcheck source=scripts/services.sh
@@ -39,6 +58,9 @@ log "broker:   $(mask "${CELERY_BROKER_URL:-filesystem (var/celery)}")"
 
 step "ruff check" ruff check .
 step "ruff format --check" ruff format --check .
+# Layer contracts in .importlinter; types per [tool.mypy] in pyproject.toml (cache: .mypy_cache).
+step_quiet "lint-imports" lint-imports --no-logo --no-cache
+step_quiet "mypy" mypy
 # DEBUG only so settings load without a SECRET_KEY (pytest sets up its own).
 step "makemigrations --check" env DEBUG="${DEBUG:-1}" python manage.py makemigrations --check --dry-run
 

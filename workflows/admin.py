@@ -5,7 +5,7 @@ from workflows.models import ReviewProcess
 
 
 @admin.register(ReviewProcess)
-class ReviewProcessAdmin(ReadOnlyAdmin):
+class ReviewProcessAdmin(ReadOnlyAdmin[ReviewProcess]):
     """Processes change only through decisions; the admin shows them."""
 
     list_display = ("id", "application", "round", "chain", "status", "created", "finished")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from viewflow.workflow.models import Task
 
 from config.apikit import ERRORS, Page, paginate
 from grants.api import ApplicationOut
+from grants.auth import AuthenticatedRequest
 from grants.errors import Forbidden
 from grants.notifications import Notification
-from grants.presenters import application_dict, local
+from grants.presenters import ApplicationDict, application_dict, local
 from grants.selectors import reviewer_jurisdictions, visible_application
 from workflows import lifecycle
 from workflows.review import task_deadline, task_is_overdue
@@ -60,7 +63,7 @@ class NotificationPage(Page):
     results: list[NotificationOut]
 
 
-def task_dict(task, now=None) -> dict:
+def task_dict(task: Task, now: dt.datetime | None = None) -> dict[str, Any]:
     app = task.process.reviewprocess.application
     deadline = task_deadline(task)
     return {
@@ -84,7 +87,9 @@ def task_dict(task, now=None) -> dict:
     response={200: TaskPage, 403: ERRORS[403]},
     summary="Open review tasks I may decide now",
 )
-def task_list(request, program: str = "", overdue: bool | None = None):
+def task_list(
+    request: AuthenticatedRequest, program: str = "", overdue: bool | None = None
+) -> dict[str, Any]:
     if not reviewer_jurisdictions(request.user):
         raise Forbidden(_("Only reviewers have review tasks."))
     tasks = tasks_for(request.user)
@@ -98,8 +103,9 @@ def task_list(request, program: str = "", overdue: bool | None = None):
     return paginate(request, tasks, lambda t: task_dict(t, now))
 
 
-class _ListQuery(list):
-    def count(self) -> int:
+class _ListQuery(list[Task]):
+    # paginate asks for count() as of a QuerySet; list.count(value) counts one value.
+    def count(self) -> int:  # type: ignore[override]
         return len(self)
 
 
@@ -108,7 +114,9 @@ class _ListQuery(list):
     response={200: ApplicationOut, **ERRORS},
     summary="Approve, return (comment required) or reject (comment required) at the current level",
 )
-def decision_create(request, application_id: int, payload: DecisionIn):
+def decision_create(
+    request: AuthenticatedRequest, application_id: int, payload: DecisionIn
+) -> ApplicationDict:
     app = visible_application(request.user, application_id)
     lifecycle.decide(
         application=app,
@@ -123,7 +131,7 @@ def decision_create(request, application_id: int, payload: DecisionIn):
 @router.get(
     "/notifications", response=NotificationPage, tags=["notifications"], summary="My notifications"
 )
-def notification_list(request, unread: bool = False):
+def notification_list(request: AuthenticatedRequest, unread: bool = False) -> dict[str, Any]:
     qs = Notification.objects.filter(user=request.user)
     if unread:
         qs = qs.filter(read_at__isnull=True)
@@ -145,7 +153,7 @@ def notification_list(request, unread: bool = False):
 @router.post(
     "/notifications/read", tags=["notifications"], summary="Mark all my notifications read"
 )
-def notification_read_all(request):
+def notification_read_all(request: AuthenticatedRequest) -> dict[str, int]:
     count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -8,13 +8,21 @@ request pays for them once: three queries for a reviewer, two for anyone else).
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, Model, QuerySet, Subquery
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from grants.auth import Viewer
+from grants.models import User
 
-def _count(qs: QuerySet) -> Subquery:
+_M = TypeVar("_M", bound=Model)
+
+
+def _count(qs: QuerySet[_M]) -> Subquery:
     """``(SELECT COUNT(*) FROM ...)`` for use as an annotation."""
     counted = (
         qs.order_by()
@@ -24,7 +32,7 @@ def _count(qs: QuerySet) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def _nav_counts(user) -> dict[str, int | bool]:
+def _nav_counts(user: User) -> dict[str, int | bool]:
     from grants.notifications import Notification
     from grants.selectors import reviewer_jurisdictions
     from workflows.selectors import tasks_for
@@ -49,13 +57,13 @@ def _nav_counts(user) -> dict[str, int | bool]:
         return {"reviewer": False, "tasks": 0, "unread": 0}
 
 
-def nav_counts(request) -> dict:
-    user = getattr(request, "user", None)
+def nav_counts(request: HttpRequest) -> dict[str, Any]:
+    user: Viewer | None = getattr(request, "user", None)  # absent on some error pages
     if user is None or not user.is_authenticated:
         return {"nav_task_count": 0, "nav_unread_count": 0, "nav_is_reviewer": False}
-    cache: dict[str, dict] = {}
+    cache: dict[str, dict[str, int | bool]] = {}
 
-    def get(key: str):
+    def get(key: str) -> int | bool:
         if "counts" not in cache:
             cache["counts"] = _nav_counts(user)
         return cache["counts"][key]

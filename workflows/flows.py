@@ -15,17 +15,30 @@ Node names are stored in task rows: renaming one needs a data migration.
 
 from __future__ import annotations
 
-from django.http import Http404
+import datetime as dt
+from typing import Any, NoReturn, Protocol
+
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.models import Task
 
+from grants.models import Application
 from workflows.models import ReviewProcess
 from workflows.review import review_deadline_for, review_overdue, task_opened
 
 
-def _review_view(request, **kwargs):  # the web UI has its own pages (workflows.views)
-    raise Http404
+class Activation(Protocol):
+    """What the nodes' callbacks read of viewflow's activation object (viewflow ships no
+    types; ``stubs/viewflow`` types only its models)."""
+
+    process: ReviewProcess
+    task: Task
+
+
+def _review_view(request: HttpRequest, **kwargs: Any) -> NoReturn:
+    raise Http404  # the web UI has its own pages (workflows.views)
 
 
 class ReviewLock(lock.SelectForUpdateLock):
@@ -37,11 +50,12 @@ class ReviewLock(lock.SelectForUpdateLock):
     transactions serialise every writer, with the same result.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(nowait=False, attempts=1)
 
 
-class ReviewFlow(flow.Flow):
+# viewflow's Flow is untyped (Any): its nodes, ``this`` and class machinery stay dynamic.
+class ReviewFlow(flow.Flow):  # type: ignore[misc]
     """审核流程 Review chain
 
     Moves a submitted application through the review levels of its programme.
@@ -79,31 +93,35 @@ class ReviewFlow(flow.Flow):
     overdue_end = flow.End()
 
     # -- start ------------------------------------------------------------------
-    def start_process(self, activation, *, application, round: int, chain: list[str]):
+    def start_process(
+        self, activation: Activation, *, application: Application, round: int, chain: list[str]
+    ) -> ReviewProcess:
         activation.process.application = application
         activation.process.round = round
         activation.process.chain = list(chain)
         activation.process.data = {"level_index": 0}
         return activation.process
 
-    def first_level(self, activation) -> dict:
+    def first_level(self, activation: Activation) -> dict[str, Any]:
         return {"level": activation.process.chain[0], "level_index": 0}
 
     # -- routing ----------------------------------------------------------------
     @staticmethod
-    def _last(activation) -> dict:
-        return activation.process.data.get("last_decision", {})
+    def _last(activation: Activation) -> dict[str, Any]:
+        last: dict[str, Any] = activation.process.data.get("last_decision", {})
+        return last
 
-    def decision_is_approve(self, activation) -> bool:
-        return self._last(activation).get("decision") == "approve"
+    def decision_is_approve(self, activation: Activation) -> bool:
+        return bool(self._last(activation).get("decision") == "approve")
 
-    def decision_is_return(self, activation) -> bool:
-        return self._last(activation).get("decision") == "return"
+    def decision_is_return(self, activation: Activation) -> bool:
+        return bool(self._last(activation).get("decision") == "return")
 
-    def more_levels_remain(self, activation) -> bool:
-        return self._last(activation)["level_index"] + 1 < len(activation.process.chain)
+    def more_levels_remain(self, activation: Activation) -> bool:
+        index: int = self._last(activation)["level_index"]
+        return index + 1 < len(activation.process.chain)
 
-    def next_level(self, activation) -> dict:
+    def next_level(self, activation: Activation) -> dict[str, Any]:
         index = self._last(activation)["level_index"] + 1
         return {"level": activation.process.chain[index], "level_index": index}
 
@@ -112,21 +130,21 @@ class ReviewFlow(flow.Flow):
     # Where the chain ends (approved, returned, rejected) the lifecycle acts on, after it
     # ran the flow: ``workflows.lifecycle.decide``. Those three nodes are kept because task
     # rows store node names.
-    def review_created(self, activation):
+    def review_created(self, activation: Activation) -> None:
         task_opened(activation.task)
 
-    def review_deadline(self, activation):
+    def review_deadline(self, activation: Activation) -> dt.datetime:
         host = activation.task.previous.get()
         return review_deadline_for(host)
 
-    def on_approved(self, activation):
+    def on_approved(self, activation: Activation) -> None:
         """The last level approved; the lifecycle commits the award (``lifecycle.finish``)."""
 
-    def on_returned(self, activation):
+    def on_returned(self, activation: Activation) -> None:
         """A level returned it; the lifecycle tells the applicant (``lifecycle.finish``)."""
 
-    def on_rejected(self, activation):
+    def on_rejected(self, activation: Activation) -> None:
         """A level rejected it; the lifecycle concludes it (``lifecycle.finish``)."""
 
-    def on_overdue(self, activation):
+    def on_overdue(self, activation: Activation) -> None:
         review_overdue(host_task=activation.task.previous.get().previous.get())

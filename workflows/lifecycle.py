@@ -35,7 +35,7 @@ from finance.services import award_commit, budget_allocate, budget_queue_drain
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput
-from grants.models import Application, Membership, Program, Role, Status
+from grants.models import Application, Membership, Program, Role, Status, User
 from grants.notifications import notify
 from grants.reviewers import level_label
 from grants.selectors import reviewer_jurisdictions
@@ -61,7 +61,7 @@ OUTCOME_STATUS = {
 }
 
 
-def _applicants(application: Application) -> list[Any]:
+def _applicants(application: Application) -> list[User]:
     return [
         m.user
         for m in Membership.objects.filter(organization=application.organization).select_related(
@@ -73,7 +73,7 @@ def _applicants(application: Application) -> list[Any]:
 # ---------------------------------------------------------------- submit
 
 
-def submit(*, actor: Any, application: Application, now: dt.datetime | None = None) -> Application:
+def submit(*, actor: User, application: Application, now: dt.datetime | None = None) -> Application:
     """Run the rules; when nothing blocks, move to the first level of the programme's chain
     and start its review round, all in one transaction."""
     now = now or timezone.now()
@@ -131,7 +131,7 @@ def submit(*, actor: Any, application: Application, now: dt.datetime | None = No
 def decide(
     *,
     application: Application,
-    actor: Any,
+    actor: User,
     decision: str,
     comment: str = "",
     task_id: int | None = None,
@@ -302,7 +302,7 @@ def finish(*, process: ReviewProcess, outcome: str) -> None:
 def award_approved(
     *,
     application: Application,
-    actor: Any,
+    actor: User | None,
     role: str,
     level: str = "",
     comment: str = "",
@@ -333,7 +333,7 @@ def award_approved(
 def awards_approved(
     *,
     applications: list[Application],
-    actor: Any,
+    actor: User | None,
     role: str,
     level: str = "",
     data: dict[str, Any] | None = None,
@@ -345,7 +345,7 @@ def awards_approved(
 
 
 def budget_added(
-    *, actor: Any, program: Program, year: int, amount: Decimal, source: str, reason: str
+    *, actor: User, program: Program, year: int, amount: Decimal, source: str, reason: str
 ) -> LedgerEntry:
     """Finance adds budget; awards waiting in the programme's merit queue are committed
     best-ranked first while it covers them, each then approved through the epilogue."""

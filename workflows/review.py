@@ -7,7 +7,6 @@ so the lifecycle (which drives the flow) and the flow do not import each other.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -15,7 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from grants.audit import audit_record
 from grants.calendar import deadline_after
-from grants.models import Status
+from grants.models import Status, User
 from grants.notifications import Notification, notify
 from grants.reviewers import administrators, level_label, reviewers_at
 from grants.transitions import transition
@@ -91,7 +90,7 @@ def review_overdue(*, host_task: Task) -> None:
     host_task.data["overdue"] = True
     host_task.save(update_fields=["data"])
     index = host_task.data["level_index"]
-    recipients: list[Any]
+    recipients: list[User]
     if index + 1 < len(process.chain):
         above_level = process.chain[index + 1]
         recipients = reviewers_at(above_level, app.organization.district)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from viewflow.workflow.models import Task
 
 from grants.audit import AuditEntry
-from grants.models import Application, Membership
+from grants.models import Application, Membership, User
 from grants.selectors import applications_visible_to, reviewer_jurisdictions
 from workflows.flows import ReviewFlow
 from workflows.review import OPEN
@@ -28,7 +26,7 @@ def open_review_task(application: Application) -> Task | None:
     )
 
 
-def tasks_for(user: Any) -> QuerySet[Task]:
+def tasks_for(user: User) -> QuerySet[Task]:
     """Open review tasks ``user`` may decide now: level and jurisdiction match, no separation-of-duties bar."""
     places = reviewer_jurisdictions(user)
     if not places:

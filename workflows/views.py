@@ -6,21 +6,25 @@ They read through the same selectors as the API and decide only via
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
 
+from grants.auth import AuthenticatedRequest
 from grants.errors import DomainError, InvalidInput
 from grants.kinds import inbox_blocks
-from grants.models import Status
+from grants.models import Application, Program, Status
 from grants.notifications import Notification
 from grants.pages import forbidden
 from grants.presenters import application_dict
@@ -53,7 +57,7 @@ ACTION_LABELS = {
 }
 
 
-def _task_row(task, now) -> dict:
+def _task_row(task: Task, now: dt.datetime) -> dict[str, Any]:
     app = task.process.reviewprocess.application
     deadline = task_deadline(task)
     return {
@@ -67,15 +71,15 @@ def _task_row(task, now) -> dict:
 
 
 @login_required
-def inbox(request):
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     if not reviewer_jurisdictions(request.user):
         return forbidden(request, _("Only reviewers have a review inbox."))
     now = timezone.now()
     # One query (with select_related) for every open task; counts and filters are worked out from it.
     rows = [_task_row(task, now) for task in tasks_for(request.user)]
-    programs: dict[str, object] = {}
-    counts: Counter = Counter()
-    overdue_counts: Counter = Counter()
+    programs: dict[str, Program] = {}
+    counts: Counter[str] = Counter()
+    overdue_counts: Counter[str] = Counter()
     for row in rows:
         program = row["app"].program
         programs[program.code] = program
@@ -121,7 +125,7 @@ def apps_with_all_checks_passed(application_ids: list[int]) -> set[int]:
     """
     from rules.models import Evaluation
 
-    latest: dict[int, list] = {}
+    latest: dict[int, list[dict[str, Any]]] = {}
     for app_id, checks in (
         Evaluation.objects.filter(application_id__in=application_ids)
         .order_by("application_id", "-created_at", "-id")
@@ -137,7 +141,7 @@ def apps_with_all_checks_passed(application_ids: list[int]) -> set[int]:
 
 @login_required
 @require_POST
-def bulk_approve(request):
+def bulk_approve(request: AuthenticatedRequest) -> HttpResponse:
     """Approve several tasks whose checks all pass: each one decided and audited on its own.
 
     A failure (decided meanwhile, budget short, separation of duties...) stops nothing
@@ -145,13 +149,13 @@ def bulk_approve(request):
     """
     if not reviewer_jurisdictions(request.user):
         return forbidden(request, _("Only reviewers have a review inbox."))
-    ids = []
+    ids: list[int] = []
     for value in request.POST.getlist("tasks"):
         try:
             ids.append(int(value))
         except ValueError:
             continue
-    results = []
+    results: list[dict[str, Any]] = []
     for task_id in dict.fromkeys(ids):  # each once, in the order given
         task = (
             tasks_for(request.user)
@@ -209,7 +213,7 @@ def bulk_approve(request):
     )
 
 
-def _visible_task(request, task_id: int):
+def _visible_task(request: AuthenticatedRequest, task_id: int) -> tuple[Task, Application, bool]:
     """The review task and whether the user may decide it now; 404 if neither decidable nor visible."""
     task = (
         review_tasks()
@@ -232,7 +236,7 @@ def _visible_task(request, task_id: int):
     return task, app, can_decide
 
 
-def _display(value) -> str:
+def _display(value: Any) -> str:  # a value of the application's JSON fields
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -242,7 +246,7 @@ def _display(value) -> str:
     return str(value)
 
 
-def application_content(app) -> dict:
+def application_content(app: Application) -> dict[str, Any]:
     """What a reviewer reads of an application: fields, cost lines and attachments with the
     programme's labels, and the API's dictionary (``data``). Also the expert's view."""
     data = application_dict(app)
@@ -277,7 +281,7 @@ def application_content(app) -> dict:
     }
 
 
-def _task_context(task, app, can_decide: bool) -> dict:
+def _task_context(task: Task, app: Application, can_decide: bool) -> dict[str, Any]:
     content = application_content(app)
     data = content["data"]
     history = [
@@ -312,9 +316,9 @@ SUCCESS = {
 
 
 @login_required
-def task_detail(request, task_id: int):
+def task_detail(request: AuthenticatedRequest, task_id: int) -> HttpResponse:
     task, app, can_decide = _visible_task(request, task_id)
-    form = {"decision": "", "comment": "", "task": task.pk}
+    form: dict[str, Any] = {"decision": "", "comment": "", "task": task.pk}
     errors: dict[str, list[str]] = {}
     error_message = ""
     status = 200
@@ -354,7 +358,9 @@ def task_detail(request, task_id: int):
 
 @login_required
 @xframe_options_sameorigin
-def attachment_inline(request, application_id: int, attachment_id: int):
+def attachment_inline(
+    request: AuthenticatedRequest, application_id: int, attachment_id: int
+) -> FileResponse:
     """An attachment for viewing inside the task page (PDF/PNG/JPEG only; the API link downloads)."""
     app = applications_visible_to(request.user).filter(pk=application_id).first()
     if app is None:
@@ -372,7 +378,7 @@ def attachment_inline(request, application_id: int, attachment_id: int):
 
 
 @login_required
-def notification_list(request):
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
     qs = (
@@ -388,7 +394,7 @@ def notification_list(request):
 
 @login_required
 @require_POST
-def notification_read_all(request):
+def notification_read_all(request: AuthenticatedRequest) -> HttpResponse:
     count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

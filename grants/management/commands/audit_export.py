@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from grants import auditkeys
 from grants.audit import audit_export
@@ -17,10 +18,10 @@ class Command(BaseCommand):
         "with: python -m grants.auditchain audit-export.json audit-public-key.pem"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", help="where to write the two files")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         folder = Path(options["folder"])
         folder.mkdir(parents=True, exist_ok=True)
         document = audit_export()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from grants.audit import audit_verify
@@ -6,7 +8,7 @@ from grants.audit import audit_verify
 class Command(BaseCommand):
     help = "Verify the hash chain of the audit log; exits non-zero at the first altered or missing entry."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         verdict = audit_verify()
         if verdict.ok:
             self.stdout.write(self.style.SUCCESS(f"audit log intact: {verdict.entries} entries"))

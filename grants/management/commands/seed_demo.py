@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -7,12 +10,12 @@ from grants.demo import seed_demo
 class Command(BaseCommand):
     help = "Create the jurisdictions, demo accounts and the three programmes with this year's budgets (idempotent)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--year", type=int, default=None, help="Programme year (default: this year)."
         )
 
-    def handle(self, *args, year=None, **options):
+    def handle(self, *args: Any, year: int | None = None, **options: Any) -> None:
         year = year or timezone.localdate().year
         programs = seed_demo(year)
         self.stdout.write(

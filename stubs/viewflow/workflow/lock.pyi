@@ -1,0 +1,13 @@
+from contextlib import AbstractContextManager
+from typing import Any
+
+class NoLock:
+    def __call__(self, flow_class: Any, process_pk: Any) -> AbstractContextManager[None]: ...
+
+class SelectForUpdateLock:
+    nowait: bool
+    attempts: int
+    def __init__(self, nowait: bool = True, attempts: int = 5) -> None: ...
+    def __call__(self, flow_class: Any, process_pk: Any) -> AbstractContextManager[None]: ...
+
+def __getattr__(name: str) -> Any: ...

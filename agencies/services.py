@@ -444,7 +444,7 @@ def _lang_is_en() -> bool:
 
 def _issue_one(*, actor, program: Program, org: Organization, today: dt.date) -> Voucher:
     """Inside the caller's transaction: quota, number, code, budget hold, audit."""
-    from finance.services import budget_hold
+    from finance.services.budget import budget_hold
     from grants.services import next_in_sequence
 
     terms: VoucherTerms = program.voucher_terms
@@ -870,7 +870,7 @@ def voucher_claim_finishing(*, application: Application, outcome: str, actor) ->
     the award is committed: on approval the voucher's hold goes back to the budget (the award is
     then committed in its place) and the voucher is used; on rejection it is void and its hold
     released. A return changes nothing."""
-    from finance.services import budget_hold_release
+    from finance.services.budget import budget_hold_release
 
     if outcome not in ("approved", "rejected"):
         return
@@ -913,7 +913,7 @@ def vouchers_expire(*, today: dt.date | None = None, actor=None) -> int:
 
     An issued voucher, or a redeemed one whose claim was never submitted, expires; a voucher
     whose claim is in review is left to the review (the claim's rules check the validity)."""
-    from finance.services import budget_hold_release, lock_order
+    from finance.services.budget import budget_hold_release, lock_order
 
     today = today or timezone.localdate()
     due = Voucher.objects.filter(valid_until__lt=today).filter(

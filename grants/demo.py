@@ -206,7 +206,7 @@ def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 def seed_programs(year: int, admin: User) -> list[Program]:
     from finance.models import Budget
-    from finance.services import budget_allocate
+    from finance.services.budget import budget_allocate
 
     programs = []
     for spec in PROGRAMS:

@@ -666,7 +666,7 @@ def ranking(request, code: str):
 def ranking_dict(program: Program) -> dict[str, Any]:
     """The ranking next to the budget and the target count (the API's and the page's)."""
     config = services.config_for(program)
-    from finance.services import budget_for
+    from finance.services.budget import budget_for
 
     budget = budget_for(program)
     zero = "0.00"

@@ -794,7 +794,7 @@ def selection_decide(*, actor, program: Program, selected: list[dict], comment: 
             )
         if errors:
             raise InvalidInput(errors)
-        from finance.services import BudgetExceeded, budget_for
+        from finance.services.budget import BudgetExceeded, budget_for
 
         budget = budget_for(program)
         total = sum((a for _p, a in chosen), ZERO)
@@ -1034,7 +1034,7 @@ def notice_sign_off(*, actor, notice: Notice, now: dt.datetime | None = None) ->
 
 def _award(*, actor, project: NavigationProject, config: NavigationConfig, now) -> Application:
     """The project's contract, milestones and tranche plan; the application, for the epilogue."""
-    from finance.services import tranche_plan
+    from finance.services.tranches import tranche_plan
 
     app = (
         Application.objects.select_for_update()
@@ -1243,7 +1243,7 @@ def milestone_decide(*, actor, milestone: Milestone, decision: str, comment: str
             data={"decision": decision, "milestone": milestone.position},
         )
         if milestone.status == Milestone.Status.ACCEPTED:
-            from finance.services import tranche_commit
+            from finance.services.tranches import tranche_commit
 
             tranche_commit(tranche=milestone.tranche, actor=actor, role=Role.REVIEWER)
             if not milestone.contract.milestones.exclude(status=Milestone.Status.ACCEPTED).exists():

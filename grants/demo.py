@@ -364,7 +364,7 @@ def seed_agency(admin: User, year: int) -> None:
 
 
 def seed_experts() -> None:
-    from navigation.models import Expert
+    from experts.models import Expert
 
     for username, name, industries in EXPERTS:
         user = _user(username, f"评审专家 {name}")

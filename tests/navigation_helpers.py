@@ -92,7 +92,7 @@ def through_eligibility(project_id: int) -> None:
 
 def score_all(project_id: int, scores: list[str], criteria: list[str]) -> None:
     """Every expert drawn for the project declares no conflict, then scores."""
-    from navigation.models import ExpertReview
+    from experts.models import ExpertReview
 
     reviews = ExpertReview.objects.filter(project_id=project_id).select_related("expert__user")
     for review, score in zip(reviews.order_by("id"), scores, strict=True):

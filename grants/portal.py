@@ -199,9 +199,11 @@ def organization_new(request):
 
 
 # ---------------------------------------------------------------- the claim form
+# field_specs, posted_fields, posted_cost_lines and cost_rows are also the joint application
+# form's (navigation.views): one reading of a programme's fields and cost lines for both.
 
 
-def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, list[str]]):
+def field_specs(program: Program, values: dict[str, Any], errors: dict[str, list[str]]):
     derived = derived_fields(program)
     specs = []
     for f in program.fields.all():
@@ -227,7 +229,7 @@ def _field_specs(program: Program, values: dict[str, Any], errors: dict[str, lis
     return specs
 
 
-def _posted_fields(program: Program, post) -> dict[str, Any]:
+def posted_fields(program: Program, post) -> dict[str, Any]:
     """The typed values the services expect: text and dates as strings, numbers, booleans."""
     out: dict[str, Any] = {}
     derived = derived_fields(program)
@@ -249,7 +251,7 @@ def _posted_fields(program: Program, post) -> dict[str, Any]:
     return out
 
 
-def _posted_cost_lines(post) -> list[dict[str, str]]:
+def posted_cost_lines(post) -> list[dict[str, str]]:
     kinds = post.getlist("cost_kind")
     amounts = post.getlist("cost_amount")
     references = post.getlist("cost_reference")
@@ -261,7 +263,7 @@ def _posted_cost_lines(post) -> list[dict[str, str]]:
     return lines
 
 
-def _cost_rows(program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]):
+def cost_rows(program: Program, lines: list[dict[str, Any]], errors: dict[str, list[str]]):
     rows = []
     for i, line in enumerate(lines):
         rows.append(
@@ -288,8 +290,8 @@ def _claim_context(program, *, app=None, values=None, lines=None, errors=None, o
     return {
         "program": program,
         "app": app,
-        "field_specs": _field_specs(program, values or {}, errors),
-        "cost_rows": _cost_rows(program, lines or [], errors),
+        "field_specs": field_specs(program, values or {}, errors),
+        "cost_rows": cost_rows(program, lines or [], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
         "attachment_kinds": list(program.attachment_kinds.all()),
         "errors": errors,
@@ -319,8 +321,8 @@ def claim_new(request, code: str):
     lines: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             org_id = int(request.POST.get("organization", orgs[0].pk))
         except ValueError:
@@ -405,8 +407,8 @@ def application_page(request, pk: int):
         {"kind": c.kind, "amount": c.amount, "reference": c.reference} for c in app.cost_lines.all()
     ]
     if request.method == "POST" and app.is_editable:
-        values = _posted_fields(program, request.POST)
-        lines = _posted_cost_lines(request.POST)
+        values = posted_fields(program, request.POST)
+        lines = posted_cost_lines(request.POST)
         try:
             app = services.application_update(
                 actor=request.user, application=app, fields=values, cost_lines=lines

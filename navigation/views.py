@@ -42,7 +42,13 @@ from grants.models import (
     Role,
 )
 from grants.pages import forbidden, refusal_message, refusal_status
-from grants.portal import errors_by_field
+from grants.portal import (
+    cost_rows,
+    errors_by_field,
+    field_specs,
+    posted_cost_lines,
+    posted_fields,
+)
 from grants.reviewers import level_label
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
 from milestones import services as milestone_steps
@@ -198,8 +204,6 @@ JOINT_FIELD_INPUTS = {
 
 
 def _apply_context(program, *, form, errors, orgs):
-    from grants.portal import _cost_rows, _field_specs
-
     joint_fields = set(joint.JOINT_FIELDS)
     errors = dict(errors or {})
     for name, shown_at in JOINT_FIELD_INPUTS.items():
@@ -237,11 +241,9 @@ def _apply_context(program, *, form, errors, orgs):
         "industries": industries_for(program),
         "plan_rows": plan_rows,
         "field_specs": [
-            f
-            for f in _field_specs(program, form["fields"], errors)
-            if f["name"] not in joint_fields
+            f for f in field_specs(program, form["fields"], errors) if f["name"] not in joint_fields
         ],
-        "cost_rows": _cost_rows(program, form["cost_lines"], errors),
+        "cost_rows": cost_rows(program, form["cost_lines"], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
         "lead_kinds": [OrganizationKind(k).label for k in joint.LEAD_KINDS],
     }
@@ -253,8 +255,6 @@ def project_apply(request, code: str):
     agencies, industry, deliverables, budget plan by year, the programme's other fields and the
     cost lines. ``navigation.services.joint.project_create`` makes the draft; its errors are shown at
     their fields with everything typed kept."""
-    from grants.portal import _posted_cost_lines, _posted_fields
-
     program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION, is_active=True).first()
     if program is None:
         raise Http404(_("No such programme."))
@@ -280,8 +280,8 @@ def project_apply(request, code: str):
             "industry": request.POST.get("industry", "").strip(),
             "deliverables": request.POST.get("deliverables", ""),
             "budget_plan": _posted_budget_rows(request.POST),
-            "fields": _posted_fields(program, request.POST),
-            "cost_lines": _posted_cost_lines(request.POST),
+            "fields": posted_fields(program, request.POST),
+            "cost_lines": posted_cost_lines(request.POST),
         }
         organization_id = _number_or_raw(form["organization"])
         try:

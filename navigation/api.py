@@ -40,7 +40,14 @@ from navigation.presenters import (
     ranking_dict,
     review_dict,
 )
-from navigation.selectors import decides, navigation_program, own_review, projects, visible_project
+from navigation.selectors import (
+    decides,
+    navigation_program,
+    notice_entries,
+    own_review,
+    projects,
+    visible_project,
+)
 from navigation.services import award, joint
 from navigation.services import selection as selecting
 from notices.models import Notice, Objection
@@ -407,9 +414,13 @@ def draw_list(request, project_id: int):
     summary="The caller's expert review assignments",
 )
 def review_list(request):
-    qs = ExpertReview.objects.select_related(
-        "project__program", "project__organization", "project__navigation"
-    ).filter(expert__user=request.user)
+    qs = (
+        ExpertReview.objects.select_related(
+            "project__program", "project__organization", "project__navigation"
+        )
+        .prefetch_related(notice_entries("project__notice_entries"))
+        .filter(expert__user=request.user)
+    )
     return paginate(request, qs.order_by("-id"), review_dict)
 
 

@@ -225,7 +225,7 @@ class NavigationProject(models.Model):
     @cached_property
     def notice(self):
         """The public notice listing the project (``notices.NoticeEntry``), or None before the
-        city's selection. Prefetch ``application__notice_entries__notice`` for lists."""
+        city's selection. Lists prefetch it (``navigation.selectors.notice_entries``)."""
         entries = list(self.application.notice_entries.all())
         latest = max(entries, key=lambda e: e.notice_id, default=None)
         return latest.notice if latest else None

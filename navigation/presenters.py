@@ -88,8 +88,7 @@ def project_dict(project: NavigationProject) -> dict[str, Any]:
             "amount": money(contract.amount),
             "starts_on": contract.starts_on,
             "milestones": [
-                milestone_dict(m)
-                for m in contract.milestones.select_related("tranche", "contract__project__program")
+                milestone_dict(m) for m in contract.milestones.select_related("tranche")
             ],
         },
         "accepted_at": local(project.accepted_at),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from experts.models import INDUSTRIES, ExpertReview
@@ -16,6 +16,7 @@ from grants.errors import NotFound
 from grants.models import Level, Organization, OrganizationKind, Program, ProgramKind, Role
 from grants.selectors import has_role, reviewer_jurisdictions, sees_everything, visible_application
 from navigation.models import NavigationConfig, NavigationProject
+from notices.models import NoticeEntry
 
 # Who decides what over a whole call (administrators may do each of them).
 SELECTS = (Level.CITY,)
@@ -77,11 +78,16 @@ def industries_for(program: Program) -> list[str]:
     return [c for c in field.choices if c in INDUSTRIES]
 
 
+def notice_entries(path: str = "application__notice_entries") -> Prefetch:
+    """Prefetch the notice entries (with their notice) behind ``NavigationProject.notice``."""
+    return Prefetch(path, queryset=NoticeEntry.objects.select_related("notice"))
+
+
 def projects() -> QuerySet[NavigationProject]:
     """Navigation projects with what their dictionary shows (``navigation.presenters``)."""
     return NavigationProject.objects.select_related(
         "application__program", "application__organization", "application__contract"
-    ).prefetch_related("partners__organization", "application__notice_entries__notice")
+    ).prefetch_related("partners__organization", notice_entries())
 
 
 def visible_project(user: Any, project_id: Any) -> NavigationProject:
@@ -106,6 +112,7 @@ def own_review(user: Any, review_id: Any) -> ExpertReview:
         ExpertReview.objects.select_related(
             "expert", "project__program", "project__organization", "project__navigation"
         )
+        .prefetch_related(notice_entries("project__notice_entries"))
         .filter(pk=review_id, expert__user=user)
         .first()
     )

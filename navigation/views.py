@@ -66,6 +66,7 @@ from navigation.selectors import (
     may,
     milestone_levels,
     navigation_program,
+    notice_entries,
     own_review,
     visible_project,
 )
@@ -821,7 +822,7 @@ def project_panel(app, user) -> dict[str, Any] | None:
     confirmation, stage, contract and milestones."""
     project = (
         NavigationProject.objects.select_related("application__contract")
-        .prefetch_related("partners__organization", "application__notice_entries__notice")
+        .prefetch_related("partners__organization", notice_entries())
         .filter(pk=app.pk)
         .first()
     )

@@ -172,58 +172,61 @@ def experts_draw(
     """Draw ``wanted`` experts of ``topic`` at random, skipping conflicts (recorded with their
     reasons) and experts already on the application; reproducible from the recorded seed.
 
-    In the caller's transaction, which decides who may draw and when (and locked the
-    application). The drawn experts are told (in-app, e-mail after commit)."""
-    taken = set(
-        ExpertReview.objects.filter(project=application).values_list("expert_id", flat=True)
-    )
-    experts = pool(topic, exclude=taken)
-    conflicts = conflicts_for(application, experts, organizations)
-    candidates = [e.pk for e in experts]
-    result = draw_experts(candidates, conflicts, wanted, seed)
-    if len(result.drawn) < wanted:
-        raise Conflict(
-            _(
-                "Only %(have)d expert(s) in %(industry)s are free of conflicts; %(want)d are needed. "
-                "Add experts to the pool."
-            )
-            % {"have": len(result.drawn), "industry": topic, "want": wanted}
+    The caller decides who may draw and when (in its transaction, if it holds one). The
+    application's row is locked first; the drawn experts are told (in-app, e-mail after
+    commit)."""
+    with transaction.atomic():
+        _lock_application(application.pk)
+        taken = set(
+            ExpertReview.objects.filter(project=application).values_list("expert_id", flat=True)
         )
-    draw = ExpertDraw.objects.create(
-        project=application,
-        seed=seed,
-        wanted=wanted,
-        candidates=candidates,
-        conflicts=conflicts,
-        drawn=result.drawn,
-        skipped=result.skipped,
-        replaces=replaces,
-        created_by=actor,
-    )
-    by_id = {e.pk: e for e in experts}
-    ExpertReview.objects.bulk_create(
-        [ExpertReview(project=application, expert=by_id[pk], draw=draw) for pk in result.drawn]
-    )
-    audit_record(
-        actor=actor,
-        action="navigation.experts_draw",
-        obj=draw,
-        application=application,
-        role=Role.ADMIN,
-        data={
-            "seed": seed,
-            "drawn": result.drawn,
-            "skipped": result.skipped,
-            "candidates": candidates,
-            "replaces": replaces.pk if replaces else None,
-        },
-    )
-    notify(
-        users=[by_id[pk].user for pk in result.drawn],
-        kind="expert_drawn",
-        application=application,
-    )
-    return draw
+        experts = pool(topic, exclude=taken)
+        conflicts = conflicts_for(application, experts, organizations)
+        candidates = [e.pk for e in experts]
+        result = draw_experts(candidates, conflicts, wanted, seed)
+        if len(result.drawn) < wanted:
+            raise Conflict(
+                _(
+                    "Only %(have)d expert(s) in %(industry)s are free of conflicts; %(want)d are needed. "
+                    "Add experts to the pool."
+                )
+                % {"have": len(result.drawn), "industry": topic, "want": wanted}
+            )
+        draw = ExpertDraw.objects.create(
+            project=application,
+            seed=seed,
+            wanted=wanted,
+            candidates=candidates,
+            conflicts=conflicts,
+            drawn=result.drawn,
+            skipped=result.skipped,
+            replaces=replaces,
+            created_by=actor,
+        )
+        by_id = {e.pk: e for e in experts}
+        ExpertReview.objects.bulk_create(
+            [ExpertReview(project=application, expert=by_id[pk], draw=draw) for pk in result.drawn]
+        )
+        audit_record(
+            actor=actor,
+            action="navigation.experts_draw",
+            obj=draw,
+            application=application,
+            role=Role.ADMIN,
+            data={
+                "seed": seed,
+                "drawn": result.drawn,
+                "skipped": result.skipped,
+                "candidates": candidates,
+                "replaces": replaces.pk if replaces else None,
+            },
+        )
+        notify(
+            users=[by_id[pk].user for pk in result.drawn],
+            kind="expert_drawn",
+            application=application,
+        )
+        return draw
 
 
 # ---------------------------------------------------------------- declaration and scores

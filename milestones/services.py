@@ -64,51 +64,55 @@ def contract_plan(
     """The contract of an award: its milestones (``[{"code", "label", "label_en", "share",
     "due_months"}]``, shares in per cent adding up to 100) each with a tranche of the award
     (the last one takes the rounding, so they add up). Nothing is committed yet: each tranche
-    is committed when its milestone is accepted. In the caller's transaction."""
-    award = application.award_amount
-    amounts = [
-        (award * m["share"] / 100).quantize(CENT, rounding=ROUND_HALF_UP) for m in milestones
-    ]
-    amounts[-1] = award - sum(amounts[:-1], ZERO)  # the last tranche takes the rounding
-    tranches = tranche_plan(
-        application=application,
-        parts=[
-            {"label": m["label"], "condition": _("Milestone accepted"), "amount": a}
-            for m, a in zip(milestones, amounts, strict=True)
-        ],
-        actor=actor,
-        role=Role.REVIEWER,
-    )
-    contract = Contract.objects.create(
-        project=application, number=f"{application.number}-HT", amount=award, starts_on=starts_on
-    )
-    for i, (m, tranche) in enumerate(zip(milestones, tranches, strict=True)):
-        Milestone.objects.create(
-            contract=contract,
-            position=i + 1,
-            code=m["code"],
-            label=m["label"],
-            label_en=m.get("label_en", ""),
-            due_on=add_months(starts_on, m["due_months"]),
-            share=m["share"],
-            tranche=tranche,
-        )
-    audit_record(
-        actor=actor,
-        action="navigation.contract",
-        obj=contract,
-        application=application,
-        role="system",
-        data={
-            "number": contract.number,
-            "amount": _money(award),
-            "milestones": [
-                {"label": m["label"], "share": m["share"], "amount": _money(a)}
+    is committed when its milestone is accepted."""
+    with transaction.atomic():
+        award = application.award_amount
+        amounts = [
+            (award * m["share"] / 100).quantize(CENT, rounding=ROUND_HALF_UP) for m in milestones
+        ]
+        amounts[-1] = award - sum(amounts[:-1], ZERO)  # the last tranche takes the rounding
+        tranches = tranche_plan(
+            application=application,
+            parts=[
+                {"label": m["label"], "condition": _("Milestone accepted"), "amount": a}
                 for m, a in zip(milestones, amounts, strict=True)
             ],
-        },
-    )
-    return contract
+            actor=actor,
+            role=Role.REVIEWER,
+        )
+        contract = Contract.objects.create(
+            project=application,
+            number=f"{application.number}-HT",
+            amount=award,
+            starts_on=starts_on,
+        )
+        for i, (m, tranche) in enumerate(zip(milestones, tranches, strict=True)):
+            Milestone.objects.create(
+                contract=contract,
+                position=i + 1,
+                code=m["code"],
+                label=m["label"],
+                label_en=m.get("label_en", ""),
+                due_on=add_months(starts_on, m["due_months"]),
+                share=m["share"],
+                tranche=tranche,
+            )
+        audit_record(
+            actor=actor,
+            action="navigation.contract",
+            obj=contract,
+            application=application,
+            role="system",
+            data={
+                "number": contract.number,
+                "amount": _money(award),
+                "milestones": [
+                    {"label": m["label"], "share": m["share"], "amount": _money(a)}
+                    for m, a in zip(milestones, amounts, strict=True)
+                ],
+            },
+        )
+        return contract
 
 
 # ---------------------------------------------------------------- reads

@@ -56,35 +56,36 @@ def notice_publish(
     level: str = "",
 ) -> Notice:
     """Publish a notice of ``applications`` for ``working_days`` working days (from now, with
-    Chinese public holidays, ``grants.calendar``). In the caller's transaction."""
-    now = timezone.now()
-    year = timezone.localdate().year
-    serial = next_in_sequence(f"notice:{year}")
-    notice = Notice.objects.create(
-        number=f"GS-{year}-{serial:04d}",
-        program=program,
-        published_at=now,
-        ends_at=deadline_after(now, working_days),
-        working_days=working_days,
-        comment=comment,
-        decided_by=actor,
-    )
-    NoticeEntry.objects.bulk_create(
-        [NoticeEntry(notice=notice, application=app) for app in applications]
-    )
-    audit_record(
-        actor=actor,
-        action="navigation.notice_publish",
-        obj=notice,
-        role=role,
-        level=level,
-        data={
-            "number": notice.number,
-            "ends_at": notice.ends_at.isoformat(),
-            "projects": sorted(app.pk for app in applications),
-        },
-    )
-    return notice
+    Chinese public holidays, ``grants.calendar``). Who may publish is the caller's."""
+    with transaction.atomic():
+        now = timezone.now()
+        year = timezone.localdate().year
+        serial = next_in_sequence(f"notice:{year}")
+        notice = Notice.objects.create(
+            number=f"GS-{year}-{serial:04d}",
+            program=program,
+            published_at=now,
+            ends_at=deadline_after(now, working_days),
+            working_days=working_days,
+            comment=comment,
+            decided_by=actor,
+        )
+        NoticeEntry.objects.bulk_create(
+            [NoticeEntry(notice=notice, application=app) for app in applications]
+        )
+        audit_record(
+            actor=actor,
+            action="navigation.notice_publish",
+            obj=notice,
+            role=role,
+            level=level,
+            data={
+                "number": notice.number,
+                "ends_at": notice.ends_at.isoformat(),
+                "projects": sorted(app.pk for app in applications),
+            },
+        )
+        return notice
 
 
 def objection_file(
@@ -206,34 +207,36 @@ def notice_sign_off(
 ) -> tuple[Notice, list[Application]]:
     """Sign the notice off: refused while its period runs or an objection is open, or when it
     was signed off already. Returns the notice and the applications it lists that were not
-    withdrawn (by id, locked): the caller gives each its award, in its transaction."""
-    now = now or timezone.now()
-    notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    if notice.status != Notice.Status.OPEN:
-        raise Conflict(_("The notice was already signed off."))
-    if now <= notice.ends_at:
-        raise Conflict(
-            _("The public notice runs until %(end)s.")
-            % {"end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M")}
+    withdrawn (by id, locked): the caller gives each its award in the same transaction (it
+    holds one around this call). Who may sign off is the caller's."""
+    with transaction.atomic():
+        now = now or timezone.now()
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.status != Notice.Status.OPEN:
+            raise Conflict(_("The notice was already signed off."))
+        if now <= notice.ends_at:
+            raise Conflict(
+                _("The public notice runs until %(end)s.")
+                % {"end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        open_objections = notice.objections.filter(status=Objection.Status.OPEN).count()
+        if open_objections:
+            raise Conflict(_("%(n)d objection(s) are not resolved yet.") % {"n": open_objections})
+        applications = list(
+            listed(notice, withdrawn=False)
+            .select_for_update(of=("self",))
+            .select_related("program", "organization")
         )
-    open_objections = notice.objections.filter(status=Objection.Status.OPEN).count()
-    if open_objections:
-        raise Conflict(_("%(n)d objection(s) are not resolved yet.") % {"n": open_objections})
-    applications = list(
-        listed(notice, withdrawn=False)
-        .select_for_update(of=("self",))
-        .select_related("program", "organization")
-    )
-    notice.status = Notice.Status.SIGNED_OFF
-    notice.signed_off_by = actor
-    notice.signed_off_at = now
-    notice.save(update_fields=["status", "signed_off_by", "signed_off_at"])
-    audit_record(
-        actor=actor,
-        action="navigation.sign_off",
-        obj=notice,
-        role=Role.REVIEWER,
-        level=level,
-        data={"number": notice.number, "projects": [app.pk for app in applications]},
-    )
-    return notice, applications
+        notice.status = Notice.Status.SIGNED_OFF
+        notice.signed_off_by = actor
+        notice.signed_off_at = now
+        notice.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+        audit_record(
+            actor=actor,
+            action="navigation.sign_off",
+            obj=notice,
+            role=Role.REVIEWER,
+            level=level,
+            data={"number": notice.number, "projects": [app.pk for app in applications]},
+        )
+        return notice, applications

@@ -1,7 +1,7 @@
 """finance.commits_per_s: award commitments per second under 8 concurrent workers; baseline: plain
 single-row ``UPDATE ... SET committed = committed + x`` statements by 8 workers, in the same run.
 
-A commitment is what the final approval adds to its transaction (``finance.services.award_commit``):
+A commitment is what the final approval adds to its transaction (``finance.services.budget.award_commit``):
 the audit head lock (lock order), the conditional budget UPDATE, a ledger row and a hash-chained
 audit row, committed. Every commitment of a programme touches the same budget row, and every
 audited write serialises on the audit chain's head, so this measures the contended path.
@@ -20,7 +20,7 @@ from stdnum.cn import uscc
 
 from bench.common import Figure
 from finance.models import Budget
-from finance.services import award_commit
+from finance.services.budget import award_commit
 from grants.demo import seed_demo
 from grants.models import Application, Organization, Program, User
 

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "workflows",
     "rules",
     "agencies",
+    # the generic steps a programme kind uses (navigation so far): each needs only an application
+    "experts",
+    "notices",
+    "milestones",
     "navigation",
     "indicators",
     "letters",
@@ -206,7 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     # both are idempotent: hourly means "on the day", whenever the scheduler restarts
     "agency-qualifications": {"task": "agencies.check_qualifications", "schedule": 3600},
     "voucher-expiry": {"task": "agencies.expire_vouchers", "schedule": 3600},
-    # Navigation milestones past their due date are escalated once; hourly is plenty.
+    # Milestones past their due date are escalated once; hourly is plenty. The task lives in
+    # milestones.tasks and keeps the name it had when milestones were navigation's.
     "navigation-overdue-milestones": {"task": "navigation.milestones_overdue", "schedule": 3600},
 }
 

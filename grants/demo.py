@@ -206,7 +206,7 @@ def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 def seed_programs(year: int, admin: User) -> list[Program]:
     from finance.models import Budget
-    from finance.services import budget_allocate
+    from finance.services.budget import budget_allocate
 
     programs = []
     for spec in PROGRAMS:
@@ -364,7 +364,7 @@ def seed_agency(admin: User, year: int) -> None:
 
 
 def seed_experts() -> None:
-    from navigation.models import Expert
+    from experts.models import Expert
 
     for username, name, industries in EXPERTS:
         user = _user(username, f"评审专家 {name}")

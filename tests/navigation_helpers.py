@@ -24,7 +24,7 @@ def register_agency(
     api: Api, serial: int, name: str = "新疆天山知识产权代理有限公司", admit: bool = True
 ) -> int:
     """A service agency registered by ``api``'s user and, by default, admitted to the cluster."""
-    from agencies.services import agency_admit
+    from agencies.services.registry import agency_admit
     from grants.models import User
 
     org_id = register_org(api, serial=serial, name=name, kind="service_agency")
@@ -92,7 +92,7 @@ def through_eligibility(project_id: int) -> None:
 
 def score_all(project_id: int, scores: list[str], criteria: list[str]) -> None:
     """Every expert drawn for the project declares no conflict, then scores."""
-    from navigation.models import ExpertReview
+    from experts.models import ExpertReview
 
     reviews = ExpertReview.objects.filter(project_id=project_id).select_related("expert__user")
     for review, score in zip(reviews.order_by("id"), scores, strict=True):

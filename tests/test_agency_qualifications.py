@@ -57,7 +57,7 @@ def test_warn_thirty_days_ahead_then_suspend(demo, as_user):
     )
 
     assert Agency.objects.get(pk=agency_id).status == "admitted"
-    from agencies.services import qualifications_check
+    from agencies.services.registry import qualifications_check
 
     assert qualifications_check(today=today + dt.timedelta(days=41)) == {
         "warned": 0,

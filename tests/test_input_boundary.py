@@ -131,3 +131,12 @@ def test_a_form_with_a_control_character_is_refused_in_words(demo):
 def test_readiness_touches_the_database(db):
     response = Client().get("/api/v1/ready")
     assert response.status_code == 200 and response.json()["ok"] is True
+
+
+def test_a_text_longer_than_its_column_is_422_at_its_field(applicant):
+    response = applicant.post("/organizations", _org("长" * 300))
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == "name"
+    response = applicant.post("/organizations", _org("短", phone="1" * 100))
+    assert response.status_code in (201, 422)  # the API may not take a phone; never a 500
+    assert not Organization.objects.filter(name="长" * 300).exists()

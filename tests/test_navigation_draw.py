@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from navigation.draw import draw_experts
-from navigation.models import Expert, ExpertDraw, ExpertReview
+from experts.draw import draw_experts
+from experts.models import Expert, ExpertDraw, ExpertReview
 from tests.conftest import login, register_org
 from tests.navigation_helpers import (
     confirm_partners,

@@ -11,11 +11,12 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from experts.draw import draw_experts
+from experts.models import Expert, ExpertDraw
+from experts.services import conflict_declare
 from finance.models import LedgerEntry, Tranche
-from navigation.draw import draw_experts
 from navigation.indicators import industry_navigation_projects
-from navigation.models import Expert, ExpertDraw, NavigationConfig
-from navigation.services import conflict_declare
+from navigation.models import NavigationConfig
 from tests.conftest import login, register_org
 from tests.navigation_helpers import (
     LEAD_KINDS,
@@ -89,7 +90,7 @@ def test_three_navigation_projects_from_application_to_last_tranche(applicant, d
     criteria = [
         c["code"] for c in NavigationConfig.objects.get(program__code="navigation").criteria
     ]
-    from navigation.models import ExpertReview
+    from experts.models import ExpertReview
 
     first = ExpertReview.objects.filter(project_id=projects[0]["id"]).first()
     expert = login(first.expert.user.username)

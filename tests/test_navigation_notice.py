@@ -8,8 +8,8 @@ import time_machine
 from django.test import Client
 
 from grants.notifications import Notification
-from navigation.models import Milestone
-from navigation.services import milestones_overdue
+from milestones.models import Milestone
+from milestones.services import milestones_overdue
 from tests.conftest import login
 
 

@@ -11,18 +11,17 @@ import pytest
 import time_machine
 from django.test import Client
 
+from experts.models import ExpertReview
 from grants.demo import DEMO_AGENCY
 from grants.models import Application, Membership, Organization, Status, User
+from milestones.models import Milestone
 from navigation.models import (
-    ExpertReview,
-    Milestone,
     NavigationConfig,
     NavigationProject,
-    Notice,
-    Objection,
     Partner,
     Stage,
 )
+from notices.models import Notice, Objection
 from tests.conftest import login, make_uscc, register_org
 from tests.navigation_helpers import (
     confirm_partners,

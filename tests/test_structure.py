@@ -41,14 +41,7 @@ LIFECYCLE = "workflows/lifecycle.py"
 
 # Known exceptions, each with its way out. Tolerated while they exist; one that is gone is
 # reported as a warning, so that its entry is deleted.
-KNOWN_PRIVATE_IMPORTS = {
-    # The navigation pages reuse the API's project lookups: they belong in a selectors
-    # module of navigation (issue 13, with the navigation split).
-    ("navigation/views.py", "navigation.api", "_decides"),
-    ("navigation/views.py", "navigation.api", "_own_review"),
-    ("navigation/views.py", "navigation.api", "_program"),
-    ("navigation/views.py", "navigation.api", "_visible_project"),
-}
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 KNOWN_KIND_NAMES = {
     # The demo seeds one programme of each kind; it is moving to its own app (issue 13).
     "grants/demo.py",

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agencies.models import Agency, Redemption, Voucher
-from agencies.services import voucher_issue
+from agencies.services.vouchers import voucher_issue
 from grants.demo import seed_demo
 from grants.models import User
 from tests.voucher_helpers import register_smes

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agencies.models import Agency, Qualification, Redemption, Voucher
-from agencies.services import agency_admit
+from agencies.services.registry import agency_admit
 from grants.audit import AuditEntry
 from grants.models import Application, Organization, Status, User
 from tests.conftest import PDF
@@ -240,7 +240,7 @@ def test_another_agencys_redemption_is_404(voucher):
 
 
 def test_the_desk_needs_the_code_and_an_agency_the_user_acts_for(voucher):
-    from agencies.services import voucher_redeem
+    from agencies.services.vouchers import voucher_redeem
     from grants.errors import Forbidden
 
     stranger("agency-3", agency=True, serial=4402)

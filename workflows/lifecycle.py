@@ -31,7 +31,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
 from finance.models import Budget, LedgerEntry
-from finance.services import award_commit, budget_allocate, budget_queue_drain
+from finance.services.budget import award_commit, budget_allocate, budget_queue_drain
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput

@@ -2,7 +2,7 @@
 
 The pool is put in a fixed order (expert id), shuffled with ``random.Random(seed)``,
 and walked: a conflicted expert is skipped with its reason, the others are taken
-until ``n`` are drawn. Everything it needs is stored on ``ExpertDraw``, so anyone can
+until ``n`` are drawn. Everything it needs is stored on ``experts.models.ExpertDraw``, so anyone can
 replay a recorded draw and get the same experts.
 """
 

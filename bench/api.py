@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from bench.common import Figure, median_ms
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import Membership, Organization, User
 from grants.services import application_create, attachment_add
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from bench.common import Figure
+from demo.seed import seed_demo
 from finance.models import Budget
 from finance.services import award_commit
-from grants.demo import seed_demo
 from grants.models import Application, Organization, Program, User
 
 WORKERS = 8

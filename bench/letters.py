@@ -27,8 +27,8 @@ from django.db import connection, transaction
 
 from bench.api import FIELDS, PDF
 from bench.common import Figure, median_ms
+from demo.seed import seed_demo
 from grants.audit import audit_record
-from grants.demo import seed_demo
 from grants.models import Application, Membership, Organization, Status, User
 from grants.services import application_create, attachment_add
 from letters.models import Letter, LetterStatus

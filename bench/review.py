@@ -21,8 +21,8 @@ from viewflow.workflow.models import Task
 
 from bench.api import FIELDS, PDF
 from bench.common import Figure, median_ms
+from demo.seed import seed_demo
 from grants.audit import GENESIS, AuditEntry
-from grants.demo import seed_demo
 from grants.models import Application, Membership, Notification, Organization, User
 from grants.services import application_create, attachment_add
 from workflows.flows import ReviewFlow

@@ -13,7 +13,7 @@ import time
 from django.utils import timezone
 
 from bench.common import Figure
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import Program
 from rules.engine import evaluate, yuan
 from rules.seed import ACCREDITED_BODIES, cert_rule_set

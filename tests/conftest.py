@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from stdnum.cn import uscc as stdnum_uscc
 
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 
 PASSWORD = "demo-pass-2026"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

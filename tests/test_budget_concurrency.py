@@ -8,9 +8,9 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from demo.seed import seed_demo
 from finance.models import Budget, DisbursementBatch, LedgerEntry
 from finance.reconciliation import reconciliation_report
-from grants.demo import seed_demo
 from grants.errors import DomainError
 from grants.models import Application, Program, User
 from grants.selectors import reviewer_jurisdictions

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import Application, Membership, Organization, User
 from letters.models import Letter
 from tests.conftest import make_uscc

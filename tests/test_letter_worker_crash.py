@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import Application, Membership, Organization, Sequence, User
 from letters.models import Letter
 from tests.conftest import make_uscc

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from grants.demo import DEMO_AGENCY
+from demo.seed import DEMO_AGENCY
 from grants.models import Application, Notification, Organization, Status, User
 from navigation.models import NavigationProject
 from tests.conftest import PDF, register_org

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from grants.demo import DEMO_AGENCY
+from demo.seed import DEMO_AGENCY
 from grants.models import Application, Membership, Organization, Status, User
 from navigation.models import (
     ExpertReview,

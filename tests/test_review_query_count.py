@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import Jurisdiction, Membership, Organization, User
 from grants.services import application_create, attachment_add
 from tests.conftest import PDF, cert_fields, make_uscc

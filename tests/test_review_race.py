@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from demo.seed import seed_demo
 from grants.audit import AuditEntry
-from grants.demo import seed_demo
 from grants.models import Application, Jurisdiction, Membership, Organization, User
 from grants.reviewers import reviewer_appoint
 from grants.services import application_create, attachment_add

@@ -116,7 +116,7 @@ def test_concurrent_claims_of_one_certificate_land_once(settings, tmp_path):
         )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from grants.demo import seed_demo
+    from demo.seed import seed_demo
     from grants.errors import DomainError
     from grants.models import Membership, Organization, User
     from grants.services import application_create, attachment_add

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Redemption, Voucher
 from agencies.services import voucher_issue
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 from grants.models import User
 from tests.voucher_helpers import register_smes
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from grants.demo import seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

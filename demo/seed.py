@@ -380,10 +380,32 @@ def seed_navigation_config(programs: list[Program]) -> None:
             NavigationConfig.objects.get_or_create(program=program)
 
 
+# The programmes whose rule set version 1 is seeded: rules/data/<programme code>.json.
+RULE_SETS = ("cert-subsidy", "service-voucher", "navigation")
+
+
+def seed_rule_sets(programs: list[Program], admin: User) -> None:
+    """Version 1 of each demo programme's rule set, validated, tested and activated (idempotent)."""
+    from rules import library
+    from rules.models import RuleSetVersion
+    from rules.services import ruleset_activate
+
+    for program in programs:
+        if program.code not in RULE_SETS or RuleSetVersion.objects.filter(program=program).exists():
+            continue
+        draft = RuleSetVersion.objects.create(
+            program=program,
+            number=1,
+            content=library.rule_set(program.code),
+            test_cases=library.test_cases(program.code, year=program.year),
+            created_by=admin,
+            notes="初始版本 / initial version",
+        )
+        ruleset_activate(version=draft, actor=admin, effective_from=program.opens)
+
+
 @transaction.atomic
 def seed_demo(year: int) -> list[Program]:
-    from rules.seed import seed_rule_sets
-
     seed_jurisdictions()
     admin = seed_accounts()
     programs = seed_programs(year, admin)

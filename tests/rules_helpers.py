@@ -1,9 +1,19 @@
-"""Facts for rule tests: the seeded programme's sample facts with overrides."""
+"""Rule tests: the seeded cert-subsidy rule set and its test cases, sample facts with overrides."""
 
 from __future__ import annotations
 
 from grants.models import Program
+from rules import library
 from rules.services import deep_merge, sample_facts
+
+
+def cert_rule_set() -> dict:
+    """The seeded cert-subsidy rule set (rules/data/cert-subsidy.json), a fresh copy."""
+    return library.rule_set("cert-subsidy")
+
+
+def cert_test_cases(year: int) -> list[dict]:
+    return library.test_cases("cert-subsidy", year=year)
 
 
 def full_facts(**overrides) -> dict:

@@ -3,7 +3,7 @@
 import pytest
 
 from rules.engine import evaluate
-from rules.seed import cert_rule_set
+from tests.rules_helpers import cert_rule_set
 
 
 def facts(counted: int, excluded: int = 0, cap: int | None = 3_000_000) -> dict:

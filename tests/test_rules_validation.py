@@ -9,8 +9,8 @@ from grants.models import Program
 from rules.compiler import validate, validate_graph
 from rules.facts import facts_schema
 from rules.models import RuleSetVersion
-from rules.seed import cert_rule_set, cert_test_cases
 from rules.services import ruleset_activate, ruleset_run_tests
+from tests.rules_helpers import cert_rule_set, cert_test_cases
 
 
 @pytest.fixture

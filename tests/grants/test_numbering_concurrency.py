@@ -6,9 +6,9 @@ import pytest
 from django.db import connection, connections
 
 from demo.seed import seed_demo
-from grants.models import Application, Membership, Organization, User
+from grants.models import Application, User
 from grants.services import application_create
-from tests.support.documents import make_uscc
+from tests.support.factories import OrganizationFactory
 
 
 @pytest.mark.postgres
@@ -20,10 +20,7 @@ def test_concurrent_creates_get_distinct_consecutive_numbers(settings, tmp_path)
         )
     seed_demo(2026)
     user = User.objects.get(username="applicant")
-    org = Organization.objects.create(
-        name="并发测试公司", uscc=make_uscc(77), kind="enterprise", district_id="650102"
-    )
-    Membership.objects.create(user=user, organization=org)
+    org = OrganizationFactory(name="并发测试公司", members=[user])
     barrier = threading.Barrier(8)
     errors = []
 

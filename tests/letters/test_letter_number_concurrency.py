@@ -7,10 +7,10 @@ import pytest
 from django.db import connection, connections
 
 from demo.seed import seed_demo
-from grants.models import Application, Membership, Organization, User
+from grants.models import Application, User
 from letters.models import Letter
-from tests.support.documents import make_uscc
-from tests.workflows.test_review_race import submitted
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT, BELOW_REGION
 from workflows.lifecycle import decide as decision_record
 
 N = 5
@@ -23,22 +23,12 @@ def test_concurrent_approvals_get_distinct_gap_free_numbers(settings, tmp_path):
         pytest.skip("row locks are a PostgreSQL property; `make test` runs this on PostgreSQL")
     settings.MEDIA_ROOT = tmp_path
     seed_demo(2026)
-    applicant = User.objects.get(username="applicant")
     apps = []
     for i in range(N):
-        org = Organization.objects.create(
-            name=f"并发发文测试公司{i}",
-            uscc=make_uscc(300 + i),
-            kind="enterprise",
-            district_id="650102",
+        org = OrganizationFactory(name=f"并发发文测试公司{i}", members=[APPLICANT])
+        apps.append(
+            SubmittedApplicationFactory(organization=org, fee="30000.00", approved_by=BELOW_REGION)
         )
-        Membership.objects.create(user=applicant, organization=org)
-        app = submitted(applicant, org)
-        for name in ("reviewer-tianshan", "reviewer-city"):
-            decision_record(
-                application=app, actor=User.objects.get(username=name), decision="approve"
-            )
-        apps.append(app)
 
     barrier = threading.Barrier(N)
     errors: list[BaseException] = []

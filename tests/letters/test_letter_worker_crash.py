@@ -11,11 +11,11 @@ import pytest
 from django.db import connection
 
 from demo.seed import seed_demo
-from grants.models import Application, Membership, Organization, Sequence, User
+from grants.models import Application, Sequence, User
 from letters.models import Letter
 from tests.support import ROOT
-from tests.support.documents import make_uscc
-from tests.workflows.test_review_race import submitted
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT
 from workflows.lifecycle import decide as decision_record
 
 
@@ -41,12 +41,8 @@ def test_worker_killed_mid_render_leaves_exactly_one_letter(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     seed_demo(2026)
-    applicant = User.objects.get(username="applicant")
-    org = Organization.objects.create(
-        name="崩溃恢复测试有限公司", uscc=make_uscc(91), kind="enterprise", district_id="650102"
-    )
-    Membership.objects.create(user=applicant, organization=org)
-    app_row = submitted(applicant, org)
+    org = OrganizationFactory(name="崩溃恢复测试有限公司", members=[APPLICANT])
+    app_row = SubmittedApplicationFactory(organization=org, fee="30000.00")
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False  # the letter task must go through Redis to the worker

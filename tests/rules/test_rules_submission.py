@@ -114,13 +114,11 @@ def test_concurrent_claims_of_one_certificate_land_once(settings, tmp_path):
         pytest.skip(
             "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
         )
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     from demo.seed import seed_demo
     from grants.errors import DomainError
-    from grants.models import Membership, Organization, User
-    from grants.services import application_create, attachment_add
-    from tests.support.documents import PDF, cert_fields, make_uscc
+    from grants.models import User
+    from tests.support.factories import DraftApplicationFactory, OrganizationFactory
     from workflows.lifecycle import submit as application_submit
 
     settings.MEDIA_ROOT = tmp_path
@@ -128,22 +126,8 @@ def test_concurrent_claims_of_one_certificate_land_once(settings, tmp_path):
     user = User.objects.get(username="applicant")
     apps = []
     for serial in (61, 62):
-        org = Organization.objects.create(
-            name=f"并发{serial}", uscc=make_uscc(serial), kind="enterprise", district_id="650102"
-        )
-        Membership.objects.create(user=user, organization=org)
-        app = application_create(
-            actor=user,
-            program_code="cert-subsidy",
-            organization_id=org.pk,
-            fields=cert_fields("SAME-CERT"),
-            cost_lines=[{"kind": "certification_fee", "amount": "1000.00"}],
-        )
-        for kind in ("certificate", "invoice"):
-            attachment_add(
-                actor=user, application=app, kind=kind, upload=SimpleUploadedFile("a.pdf", PDF)
-            )
-        apps.append(app)
+        org = OrganizationFactory(name=f"并发{serial}", members=[user])
+        apps.append(DraftApplicationFactory(organization=org, tag="SAME-CERT", fee="1000.00"))
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -6,9 +6,8 @@ import re
 
 from django.test import Client
 
-from grants.models import Membership, Organization, User
+from grants.models import User
 from tests.support.clients import web
-from tests.support.documents import make_uscc
 from tests.support.personas import PASSWORD
 
 ATTR = re.compile(r"""\b(?:src|href|action|poster|data)\s*=\s*["']([^"']*)["']""", re.I)
@@ -42,14 +41,17 @@ def followed(client: Client, response) -> str:
 
 def stranger(username: str, *, agency: bool = False, serial: int = 990) -> Client:
     """A logged-in user acting for an organisation of their own (another agency if asked)."""
+    from tests.support.factories import OrganizationFactory
+
     user = User.objects.create_user(username, password=PASSWORD)
-    org = Organization.objects.create(
+    OrganizationFactory(
+        serial=serial,
         name=f"{username} 有限公司",
-        uscc=make_uscc(serial, "650103"),
         kind="service_agency" if agency else "enterprise",
         district_id="650103",
+        is_sme=False,
+        members=[user],
     )
-    Membership.objects.create(user=user, organization=org)
     return web(username)
 
 

@@ -1,35 +1,26 @@
 """One decision costs the same number of queries with 10 or 1,000 applications, tasks and permissions."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from demo.seed import seed_demo
-from grants.models import Jurisdiction, Membership, Organization, User
-from grants.services import application_create, attachment_add
-from tests.support.documents import PDF, cert_fields, make_uscc
+from grants.models import Jurisdiction, Organization, User
+from tests.support.factories import (
+    DraftApplicationFactory,
+    OrganizationFactory,
+    SubmittedApplicationFactory,
+)
+from tests.support.personas import APPLICANT
 from workflows.lifecycle import decide as decision_record
-from workflows.lifecycle import submit as application_submit
 
 
-def fill(count: int, org: Organization, user: User, start: int = 0, submit: bool = True) -> list:
-    apps = []
-    for i in range(start, start + count):
-        app = application_create(
-            actor=user,
-            program_code="cert-subsidy",
-            organization_id=org.pk,
-            fields=cert_fields(f"Q-{i}"),
-            cost_lines=[{"kind": "certification_fee", "amount": "1000.00", "reference": str(i)}],
-        )
-        for kind in ("certificate", "invoice"):
-            attachment_add(
-                actor=user, application=app, kind=kind, upload=SimpleUploadedFile("a.pdf", PDF)
-            )
-        apps.append(application_submit(actor=user, application=app))
-    return apps
+def fill(count: int, org: Organization, start: int = 0, submit: bool = True) -> list:
+    factory = SubmittedApplicationFactory if submit else DraftApplicationFactory
+    return [
+        factory(organization=org, tag=f"Q-{i}", fee="1000.00") for i in range(start, start + count)
+    ]
 
 
 def decision_queries(app, reviewer) -> int:
@@ -45,19 +36,15 @@ def test_decision_query_count_does_not_grow(settings, tmp_path):
     # thousands of updates of the audit head row would measure PostgreSQL's MVCC, not the decision
     settings.MEDIA_ROOT = tmp_path
     seed_demo(2026)
-    applicant = User.objects.get(username="applicant")
     reviewer = User.objects.get(username="reviewer-tianshan")
-    org = Organization.objects.create(
-        name="规模测试公司", uscc=make_uscc(91), kind="enterprise", district_id="650102"
-    )
-    Membership.objects.create(user=applicant, organization=org)
+    org = OrganizationFactory(name="规模测试公司", members=[APPLICANT])
 
-    small = fill(10, org, applicant)
+    small = fill(10, org)
     decision_queries(small[0], reviewer)  # warm per-process caches (content types)
     at_10 = decision_queries(small[1], reviewer)
 
-    fill(290, org, applicant, start=10)  # 300 open review tasks in all
-    fill(700, org, applicant, start=300, submit=False)  # and 1,000 applications
+    fill(290, org, start=10)  # 300 open review tasks in all
+    fill(700, org, start=300, submit=False)  # and 1,000 applications
     others = User.objects.bulk_create([User(username=f"watcher-{i}") for i in range(300)])
     tianshan = Jurisdiction.objects.get(code="650102")
     for user in others:  # 300 more object permissions on the same jurisdiction

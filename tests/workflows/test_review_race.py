@@ -9,28 +9,10 @@ from django.test import Client
 
 from demo.seed import seed_demo
 from grants.audit import AuditEntry
-from grants.models import Application, Jurisdiction, Membership, Organization, User
+from grants.models import Jurisdiction, User
 from grants.reviewers import reviewer_appoint
-from grants.services import application_create, attachment_add
-from tests.support.documents import PDF, cert_fields, make_uscc
-from workflows.lifecycle import submit as application_submit
-
-
-def submitted(user, org, certificate: str | None = None) -> Application:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    app = application_create(
-        actor=user,
-        program_code="cert-subsidy",
-        organization_id=org.pk,
-        fields=cert_fields(certificate or f"RACE-{org.pk}"),
-        cost_lines=[{"kind": "certification_fee", "amount": "30000.00", "reference": "INV"}],
-    )
-    for kind in ("certificate", "invoice"):
-        attachment_add(
-            actor=user, application=app, kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", PDF)
-        )
-    return application_submit(actor=user, application=app)
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT
 
 
 @pytest.mark.postgres
@@ -42,15 +24,11 @@ def test_concurrent_decisions_on_one_task(settings, tmp_path):
         )
     settings.MEDIA_ROOT = tmp_path
     seed_demo(2026)
-    applicant = User.objects.get(username="applicant")
-    org = Organization.objects.create(
-        name="并发审核公司", uscc=make_uscc(88), kind="enterprise", district_id="650102"
-    )
-    Membership.objects.create(user=applicant, organization=org)
+    org = OrganizationFactory(name="并发审核公司", members=[APPLICANT])
     tianshan = Jurisdiction.objects.get(code="650102")
     second = User.objects.create_user("reviewer-tianshan-2", password="demo-pass-2026")
     reviewer_appoint(user=second, jurisdiction=tianshan)
-    app = submitted(applicant, org)
+    app = SubmittedApplicationFactory(organization=org)
 
     barrier = threading.Barrier(2)
     results: dict[str, int] = {}

@@ -10,20 +10,18 @@ from django.utils import timezone
 
 from agencies.models import Agency, Redemption, Voucher
 from agencies.services import voucher_issue
-from demo.seed import seed_demo
 from grants.models import User
 from tests.support.vouchers import register_smes
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_redemptions_of_one_voucher(settings, tmp_path):
+def test_concurrent_redemptions_of_one_voucher(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip(
             "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
         )
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(timezone.localdate().year)
     sme = register_smes(1)[0]
     admin = User.objects.get(username="admin")
     voucher = voucher_issue(actor=admin, program_code="service-voucher", organization_id=sme.pk)

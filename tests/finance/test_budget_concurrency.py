@@ -8,7 +8,6 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from demo.seed import seed_demo
 from finance.models import Budget, DisbursementBatch, LedgerEntry
 from finance.reconciliation import reconciliation_report
 from grants.errors import DomainError
@@ -60,10 +59,11 @@ def run_threads(count: int, target) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_100_concurrent_final_approvals_commit_exactly_what_the_budget_covers(settings, tmp_path):
+def test_100_concurrent_final_approvals_commit_exactly_what_the_budget_covers(
+    demo, settings, tmp_path
+):
     needs_postgres()
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     set_budget("cert-subsidy", AWARD * 33)
     apps = region_only_apps(100)
     reviewer = User.objects.get(username="reviewer-region")
@@ -84,7 +84,7 @@ def test_100_concurrent_final_approvals_commit_exactly_what_the_budget_covers(se
     for value in outcomes.values():
         counts[value] = counts.get(value, 0) + 1
     assert counts == {"approved": 33, "budget-exceeded": 67}
-    budget = Budget.objects.get(program__code="cert-subsidy", year=2026)
+    budget = Budget.objects.get(program__code="cert-subsidy")
     assert budget.committed == AWARD * 33 and budget.available == Decimal("0.00")
     assert LedgerEntry.objects.filter(kind="commit").count() == 33
     statuses = Application.objects.filter(pk__in=[a.pk for a in apps]).values_list(
@@ -99,10 +99,9 @@ def test_100_concurrent_final_approvals_commit_exactly_what_the_budget_covers(se
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_api_approvals_get_200_or_409_never_500(settings, tmp_path):
+def test_concurrent_api_approvals_get_200_or_409_never_500(demo, settings, tmp_path):
     needs_postgres()
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     set_budget("cert-subsidy", AWARD * 3)
     apps = region_only_apps(10)
     client = Client()
@@ -124,15 +123,14 @@ def test_concurrent_api_approvals_get_200_or_409_never_500(settings, tmp_path):
 
     run_threads(10, approve)
     assert sorted(codes.values()) == [200] * 3 + [409] * 7
-    assert Budget.objects.get(program__code="cert-subsidy", year=2026).available == Decimal("0.00")
+    assert Budget.objects.get(program__code="cert-subsidy").available == Decimal("0.00")
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_20_concurrent_payments_of_one_batch_record_one_payment(settings, tmp_path):
+def test_20_concurrent_payments_of_one_batch_record_one_payment(demo, settings, tmp_path):
     needs_postgres()
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     apps = region_only_apps(3)
     reviewer = User.objects.get(username="reviewer-region")
     for app in apps:
@@ -165,6 +163,6 @@ def test_20_concurrent_payments_of_one_batch_record_one_payment(settings, tmp_pa
     assert sorted(codes.values()) == [200] + [409] * 19
     assert LedgerEntry.objects.filter(kind="pay").count() == 3
     assert DisbursementBatch.objects.get(pk=batch["id"]).status == "paid"
-    budget = Budget.objects.get(program__code="cert-subsidy", year=2026)
+    budget = Budget.objects.get(program__code="cert-subsidy")
     assert budget.paid == AWARD * 3
     assert reconciliation_report() == []

@@ -5,7 +5,6 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from demo.seed import seed_demo
 from grants.models import Application, User
 from grants.services import application_create
 from tests.support.factories import OrganizationFactory
@@ -13,12 +12,11 @@ from tests.support.factories import OrganizationFactory
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_creates_get_distinct_consecutive_numbers(settings, tmp_path):
+def test_concurrent_creates_get_distinct_consecutive_numbers(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip(
             "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
         )
-    seed_demo(2026)
     user = User.objects.get(username="applicant")
     org = OrganizationFactory(name="并发测试公司", members=[user])
     barrier = threading.Barrier(8)

@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from demo.seed import seed_demo
 from grants.models import Application, User
 from letters.models import Letter
 from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
@@ -18,11 +17,10 @@ N = 5
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_approvals_get_distinct_gap_free_numbers(settings, tmp_path):
+def test_concurrent_approvals_get_distinct_gap_free_numbers(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are a PostgreSQL property; `make test` runs this on PostgreSQL")
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     apps = []
     for i in range(N):
         org = OrganizationFactory(name=f"并发发文测试公司{i}", members=[APPLICANT])

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from demo.seed import seed_demo
 from grants.models import Application, Sequence, User
 from letters.models import Letter
 from tests.support import ROOT
@@ -32,7 +31,7 @@ def wait_for(predicate, timeout: float, what: str):
 @pytest.mark.worker
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_render_leaves_exactly_one_letter(settings, tmp_path):
+def test_worker_killed_mid_render_leaves_exactly_one_letter(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs the same database: PostgreSQL")
     if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -40,7 +39,6 @@ def test_worker_killed_mid_render_leaves_exactly_one_letter(settings, tmp_path):
     from config.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    seed_demo(2026)
     org = OrganizationFactory(name="崩溃恢复测试有限公司", members=[APPLICANT])
     app_row = SubmittedApplicationFactory(organization=org, fee="30000.00")
 

@@ -109,20 +109,18 @@ def test_applicant_previews_checks_before_submitting(applicant):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_claims_of_one_certificate_land_once(settings, tmp_path):
+def test_concurrent_claims_of_one_certificate_land_once(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip(
             "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
         )
 
-    from demo.seed import seed_demo
     from grants.errors import DomainError
     from grants.models import User
     from tests.support.factories import DraftApplicationFactory, OrganizationFactory
     from workflows.lifecycle import submit as application_submit
 
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     user = User.objects.get(username="applicant")
     apps = []
     for serial in (61, 62):

@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
-from demo.seed import seed_demo
 from grants.models import Jurisdiction, Organization, User
 from tests.support.factories import (
     DraftApplicationFactory,
@@ -31,11 +30,10 @@ def decision_queries(app, reviewer) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_decision_query_count_does_not_grow(settings, tmp_path):
+def test_decision_query_count_does_not_grow(demo, settings, tmp_path):
     # committed one action at a time, as in production: a single test transaction holding
     # thousands of updates of the audit head row would measure PostgreSQL's MVCC, not the decision
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     reviewer = User.objects.get(username="reviewer-tianshan")
     org = OrganizationFactory(name="规模测试公司", members=[APPLICANT])
 

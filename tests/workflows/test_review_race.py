@@ -7,7 +7,6 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from demo.seed import seed_demo
 from grants.audit import AuditEntry
 from grants.models import Jurisdiction, User
 from grants.reviewers import reviewer_appoint
@@ -17,13 +16,12 @@ from tests.support.personas import APPLICANT
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_decisions_on_one_task(settings, tmp_path):
+def test_concurrent_decisions_on_one_task(demo, settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip(
             "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
         )
     settings.MEDIA_ROOT = tmp_path
-    seed_demo(2026)
     org = OrganizationFactory(name="并发审核公司", members=[APPLICANT])
     tianshan = Jurisdiction.objects.get(code="650102")
     second = User.objects.create_user("reviewer-tianshan-2", password="demo-pass-2026")

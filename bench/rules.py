@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from bench.common import Figure
 from demo.seed import seed_demo
-from grants.models import Program
 from rules import library
 from rules.engine import evaluate, yuan
-from rules.services import deep_merge, sample_facts
+from tests.support.rules import full_facts
 
 
 def _accredited_bodies(content: dict) -> list[str]:
@@ -30,22 +29,12 @@ def _accredited_bodies(content: dict) -> list[str]:
 ACCREDITED_BODIES = _accredited_bodies(library.rule_set("cert-subsidy"))
 
 
-def _facts(program: Program) -> dict:
-    base = sample_facts(program)
-    return deep_merge(
-        base,
-        {
-            "submitted_on": f"{program.year}-03-01",
-            "fields": {
-                "standard": "GB/T 29490",
-                "certificate_number": "B-1",
-                "certification_body": ACCREDITED_BODIES[0],
-                "certified_on": f"{program.year}-01-10",
-                "valid_until": f"{program.year + 3}-01-09",
-            },
-            "cost": {"counted_fen": 3_500_000, "excluded_fen": 800_000, "total_fen": 4_300_000},
-            "program": {"cap_fen": 3_000_000},
-        },
+def _facts() -> dict:
+    """The rule tests' complete claim (tests.support.rules.full_facts): 35,000 counted,
+    8,000 excluded, over a 30,000 cap."""
+    return full_facts(
+        cost={"counted_fen": 3_500_000, "excluded_fen": 800_000, "total_fen": 4_300_000},
+        program={"cap_fen": 3_000_000},
     )
 
 
@@ -120,9 +109,8 @@ def _rate(fn, seconds: float = 2.0) -> float:
 
 def run() -> list[Figure]:
     seed_demo(timezone.localdate().year)
-    program = Program.objects.get(code="cert-subsidy")
     content = library.rule_set("cert-subsidy")
-    facts = _facts(program)
+    facts = _facts()
     engine = evaluate(content, facts)
     python_verdicts, python_award = python_rules(facts)
     assert engine.award_fen == python_award == 3_000_000

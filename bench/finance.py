@@ -16,13 +16,13 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
-from stdnum.cn import uscc
 
 from bench.common import Figure
+from demo.seed import seed_demo
 from finance.models import Budget
 from finance.services.budget import award_commit
-from grants.demo import seed_demo
-from grants.models import Application, Organization, Program, User
+from grants.models import Application, Program, User
+from tests.support.factories import OrganizationFactory
 
 WORKERS = 8
 AMOUNT = Decimal("1000.00")
@@ -62,11 +62,7 @@ def run(per_worker: int = 50) -> list[Figure]:
     total = WORKERS * per_worker
     program = Program.objects.get(code="cert-subsidy")
     reviewer = User.objects.get(username="reviewer-region")
-    body = "91650102MA0077777"
-    org, _ = Organization.objects.get_or_create(
-        uscc=body + uscc.calc_check_digit(body),
-        defaults={"name": "财务基准测试有限公司", "kind": "enterprise", "district_id": "650102"},
-    )
+    org = OrganizationFactory(name="财务基准测试有限公司")
     apps = Application.objects.bulk_create(
         [
             Application(

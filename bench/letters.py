@@ -22,42 +22,26 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 
-from bench.api import FIELDS, PDF
 from bench.common import Figure, median_ms
+from demo.seed import seed_demo
 from grants.audit import audit_record
-from grants.demo import seed_demo
-from grants.models import Application, Membership, Organization, Status, User
-from grants.services import application_create, attachment_add
+from grants.models import Application, Organization, Status
 from letters.models import Letter, LetterStatus
 from rules.models import Evaluation
-from workflows.lifecycle import decide as decision_record
-from workflows.lifecycle import submit as application_submit
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT, REVIEW_CHAIN
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 1000
 
 
-def _approved_application(user: User, org: Organization) -> Application:
-    app = application_create(
-        actor=user,
-        program_code="cert-subsidy",
-        organization_id=org.pk,
-        fields=FIELDS | {"certificate_number": "LETTER-0"},
-        cost_lines=[{"kind": "certification_fee", "amount": "35000.00", "reference": "INV-L0"}],
+def _approved_application(org: Organization) -> Application:
+    """A ¥35,000 cert-subsidy claim approved at every level (the shared test factory)."""
+    return SubmittedApplicationFactory(
+        organization=org, tag="LETTER-0", fee="35000.00", approved_by=REVIEW_CHAIN
     )
-    for kind in ("certificate", "invoice"):
-        attachment_add(
-            actor=user, application=app, kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", PDF)
-        )
-    app = application_submit(actor=user, application=app)
-    for name in ("reviewer-tianshan", "reviewer-city", "reviewer-region"):
-        app = decision_record(
-            application=app, actor=User.objects.get(username=name), decision="approve"
-        )
-    return app
 
 
 def _clone_approved(template: Application, count: int) -> list[int]:
@@ -217,25 +201,14 @@ def _batch_figure(ids: list[int], baseline_s: float) -> Figure:
 def run(repeat: int = 40) -> list[Figure]:
     import weasyprint
     from django.utils import timezone
-    from stdnum.cn import uscc
 
     from letters.pdf import SCHEME, renderer, resolve
     from letters.qr import qr_png, qr_src
     from letters.services import letter_html
 
     seed_demo(timezone.localdate().year)
-    user = User.objects.get(username="applicant")
-    body = "91650102MA0055555"  # bench.api, .review and .finance use 99999, 88888 and 77777
-    org, _created = Organization.objects.get_or_create(
-        uscc=body + uscc.calc_check_digit(body),
-        defaults={
-            "name": "乌鲁木齐天山新材料科技有限公司",
-            "kind": "enterprise",
-            "district_id": "650102",
-        },
-    )
-    Membership.objects.get_or_create(user=user, organization=org)
-    app = _approved_application(user, org)  # eager: its letter is issued on commit
+    org = OrganizationFactory(name="乌鲁木齐天山新材料科技有限公司", members=[APPLICANT])
+    app = _approved_application(org)  # eager: its letter is issued on commit
     letter = Letter.objects.get(application=app)
     html = letter_html(letter)
 

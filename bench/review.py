@@ -8,74 +8,40 @@ number of bare ``SELECT 1`` round trips.
 
 from __future__ import annotations
 
-import json
 import statistics
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from stdnum.cn import uscc
 from viewflow.workflow.models import Task
 
-from bench.api import FIELDS, PDF
 from bench.common import Figure, median_ms
+from demo.seed import seed_demo
 from grants.audit import GENESIS, AuditEntry
-from grants.demo import seed_demo
-from grants.models import Application, Membership, Notification, Organization, User
-from grants.services import application_create, attachment_add
+from grants.models import Application, Notification, Organization, User
+from tests.support.clients import Api, login
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT, REVIEW_CHAIN
 from workflows.flows import ReviewFlow
-from workflows.lifecycle import submit as application_submit
 from workflows.models import ReviewProcess
 
-REVIEWERS = ("reviewer-tianshan", "reviewer-city", "reviewer-region")
+REVIEWERS = REVIEW_CHAIN  # reviewer-tianshan, reviewer-city, reviewer-region
 
 
-def _submitted(count: int, user: User, org: Organization, tag: str) -> list[int]:
-    ids = []
-    for i in range(count):
-        app = application_create(
-            actor=user,
-            program_code="cert-subsidy",
-            organization_id=org.pk,
-            fields=FIELDS | {"certificate_number": f"{tag}-{i}"},
-            cost_lines=[
-                {"kind": "certification_fee", "amount": "20000.00", "reference": f"{tag}-{i}"}
-            ],
-        )
-        for kind in ("certificate", "invoice"):
-            attachment_add(
-                actor=user,
-                application=app,
-                kind=kind,
-                upload=SimpleUploadedFile(f"{kind}.pdf", PDF),
-            )
-        ids.append(application_submit(actor=user, application=app).pk)
-    return ids
+def _submitted(count: int, org: Organization, tag: str) -> list[int]:
+    """``count`` ¥20,000 cert-subsidy claims of ``org``, submitted (the shared test factory)."""
+    return [
+        SubmittedApplicationFactory(organization=org, tag=f"{tag}-{i}", fee="20000.00").pk
+        for i in range(count)
+    ]
 
 
-def _clients() -> dict[str, tuple[Client, dict]]:
-    out = {}
-    for name in REVIEWERS:
-        client = Client()
-        token = client.post(
-            "/api/v1/auth/token",
-            json.dumps({"username": name, "password": "demo-pass-2026"}),
-            content_type="application/json",
-        ).json()["token"]
-        out[name] = (client, {"HTTP_AUTHORIZATION": f"Bearer {token}"})
-    return out
+def _clients() -> dict[str, Api]:
+    return {name: login(name) for name in REVIEWERS}
 
 
-def _decide(clients, reviewer: str, app_id: int) -> None:
-    client, auth = clients[reviewer]
-    response = client.post(
-        f"/api/v1/applications/{app_id}/decisions",
-        json.dumps({"decision": "approve"}),
-        content_type="application/json",
-        **auth,
-    )
+def _decide(clients: dict[str, Api], reviewer: str, app_id: int) -> None:
+    response = clients[reviewer].post(f"/applications/{app_id}/decisions", {"decision": "approve"})
     assert response.status_code == 200, response.content
 
 
@@ -150,17 +116,11 @@ def _floor_lifecycle(app: Application, process: ReviewProcess, reviewers: list[U
 
 def run(decisions: int = 30, lifecycles: int = 12) -> list[Figure]:
     seed_demo(timezone.localdate().year)
-    applicant = User.objects.get(username="applicant")
-    body = "91650102MA0088888"
-    org, _ = Organization.objects.get_or_create(
-        uscc=body + uscc.calc_check_digit(body),
-        defaults={"name": "审核基准测试有限公司", "kind": "enterprise", "district_id": "650102"},
-    )
-    Membership.objects.get_or_create(user=applicant, organization=org)
+    org = OrganizationFactory(name="审核基准测试有限公司", members=[APPLICANT])
     clients = _clients()
 
     # one decision: queries and time (district approval through the API)
-    single = _submitted(decisions + 6, applicant, org, "RD")
+    single = _submitted(decisions + 6, org, "RD")
     reviewer = User.objects.get(username="reviewer-tianshan")
     from workflows.lifecycle import decide as decision_record
 
@@ -174,7 +134,7 @@ def run(decisions: int = 30, lifecycles: int = 12) -> list[Figure]:
     )
 
     # one full lifecycle: three approvals through the API
-    full = _submitted(lifecycles + 2, applicant, org, "RL")
+    full = _submitted(lifecycles + 2, org, "RL")
 
     def lifecycle(i: int) -> None:
         for name in REVIEWERS:
@@ -193,7 +153,7 @@ def run(decisions: int = 30, lifecycles: int = 12) -> list[Figure]:
         celery_app.control.purge()
 
     # the floor: the same rows by plain ORM calls, on fresh processes
-    floor_apps = _submitted(lifecycles + 2, applicant, org, "RF")
+    floor_apps = _submitted(lifecycles + 2, org, "RF")
     people = [User.objects.get(username=n) for n in REVIEWERS]
     processes = {
         p.application_id: p for p in ReviewProcess.objects.filter(application_id__in=floor_apps)

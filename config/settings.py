@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "navigation",
     "indicators",
     "letters",
+    # last: the demo data may import every app above, and nothing imports it
+    "demo",
 ]
 
 MIDDLEWARE = [

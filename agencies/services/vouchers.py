@@ -75,7 +75,7 @@ def _voucher_program(program_code: Any) -> Program:
 def issue_checks(organization: Organization) -> list[dict[str, Any]]:
     """The issuing rules (SME flag, registered in Urumqi, an enterprise), judged by the rule engine."""
     from rules.engine import evaluate
-    from rules.seed import voucher_issue_rule_set
+    from rules.library import voucher_issue_rule_set
 
     path = organization.district.path.split("/")
     facts = {

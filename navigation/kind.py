@@ -19,8 +19,8 @@ from django.utils import timezone
 from experts.models import ExpertReview
 from finance.models import LedgerEntry
 from grants.kinds import KindHooks
-from grants.models import Application, Membership, Role, Status
-from grants.selectors import has_role
+from grants.models import Application, Role, Status
+from grants.selectors import has_role, member_organization_ids
 from letters.models import Letter, LetterKind
 from letters.services import amount_in_capitals, chinese_date
 from milestones.models import Contract
@@ -42,9 +42,12 @@ def on_final_approval(application: Application, actor: Any, level: str) -> bool:
 
 def visibility(user: Any) -> Q:
     """Partner agencies see a joint application (they confirm before submission); an expert
-    drawn for a project sees it once they declared no conflict."""
-    mine = Membership.objects.filter(user=user).values("organization_id")
-    condition = Q(pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id"))
+    drawn for a project sees it once they declared no conflict. Nothing for someone who
+    acts for no organisation and is no expert (no subquery: finance's lists stay flat)."""
+    mine = member_organization_ids(user)
+    condition = Q()
+    if mine:
+        condition |= Q(pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id"))
     if has_role(user, Role.EXPERT):
         condition |= Q(
             pk__in=ExpertReview.objects.filter(

@@ -131,3 +131,23 @@ def test_a_stale_task_id_is_409(as_user, submitted_app):
     # the city reviewer's page was opened on the old task: refused, not applied to the new one
     assert decide(as_user("reviewer-city"), app_id, "approve", task=task_id).status_code == 409
     assert Application.objects.get(pk=app_id).level == "city"
+
+
+def test_a_decision_answers_compactly_when_the_client_prefers_it(as_user, submitted_app):
+    tianshan = as_user("reviewer-tianshan")
+    response = tianshan.client.post(
+        f"/api/v1/applications/{submitted_app['id']}/decisions",
+        '{"decision": "approve"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {tianshan.token}",
+        HTTP_PREFER="return=minimal",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"id": submitted_app["id"], "status": "in_review", "level": "city"}
+    assert response["Preference-Applied"] == "return=minimal"
+    # without the header: the application as GET returns it (the contract's default)
+    city = as_user("reviewer-city").post(
+        f"/applications/{submitted_app['id']}/decisions", {"decision": "approve"}
+    )
+    assert city.status_code == 200 and city.json()["number"] == submitted_app["number"]
+    assert city.json()["level"] == "region" and "history" in city.json()

@@ -5,11 +5,11 @@ import datetime as dt
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
-from viewflow.workflow.timers import fire_due_timers
 
 from grants.audit import AuditEntry
 from grants.calendar import add_working_days, deadline_after
 from grants.models import Notification, Program
+from workflows.review import review_deadlines_sweep
 
 
 def test_working_days_skip_weekends_and_public_holidays():
@@ -34,12 +34,12 @@ def test_overdue_task_is_flagged_and_the_city_is_notified(
     task = tianshan.get("/tasks").json()["results"][0]
     deadline = dt.datetime.fromisoformat(task["deadline"])
     with time_machine.travel(deadline - dt.timedelta(hours=1), tick=False):
-        assert fire_due_timers() == 0
+        assert review_deadlines_sweep() == 0
     assert not Notification.objects.filter(kind="overdue").exists()
     with time_machine.travel(deadline + dt.timedelta(minutes=5), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert fire_due_timers() == 1
-        assert fire_due_timers() == 0  # fires once
+            assert review_deadlines_sweep() == 1
+        assert review_deadlines_sweep() == 0  # fires once
         listed = tianshan.get("/tasks").json()["results"][0]
     assert listed["overdue"] is True
     assert (
@@ -73,10 +73,10 @@ def test_deadline_comes_from_the_programme_configuration(as_user, applicant):
     assert dt.datetime.fromisoformat(task["deadline"]).date() == add_working_days(created, 3)
 
 
-def test_workflow_timers_command_fires_due_timers(as_user, submitted_app):
+def test_review_deadlines_command_flags_late_tasks(as_user, submitted_app):
     task = as_user("reviewer-tianshan").get("/tasks").json()["results"][0]
     with time_machine.travel(
         dt.datetime.fromisoformat(task["deadline"]) + dt.timedelta(days=1), tick=False
     ):
-        call_command("workflow_timers")
+        call_command("review_deadlines")
     assert AuditEntry.objects.filter(action="review.overdue").count() == 1

@@ -61,8 +61,9 @@ class KindHooks:
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
     on_final_approval: Callable[[Application, User | None, str], bool] = _award_now
-    # Applications a user sees because of the kind's own records (a partner, a drawn expert).
-    visibility: Callable[[User], Q | None] = _nothing
+    # Applications a user sees because of the kind's own records (a partner, a drawn expert),
+    # given the organisations the user acts for (a list, or a subquery: both work with __in).
+    visibility: Callable[[User, Any], Q | None] = _nothing
     # Web: the kind's block on the applicant's portal home, its panel on an application page,
     # its block in the reviewer's inbox. Each returns None or a block: a dict whose
     # ``template`` the page includes with the dict as ``block``.
@@ -118,11 +119,12 @@ def all_hooks() -> Iterator[KindHooks]:
             yield hooks
 
 
-def visibility_conditions(user: User) -> Q:
-    """The OR of every kind's extra visibility for ``user`` (an empty Q when none)."""
+def visibility_conditions(user: User, organizations: Any) -> Q:
+    """The OR of every kind's extra visibility for ``user`` acting for ``organizations``
+    (an empty Q when none)."""
     condition = Q()
     for hooks in all_hooks():
-        extra = hooks.visibility(user)
+        extra = hooks.visibility(user, organizations)
         if extra is not None:
             condition |= extra
     return condition

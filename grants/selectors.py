@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -110,24 +112,35 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
         return qs.none()
     # the organisations one acts for, as a literal list (one cached query), and what a
     # programme kind adds (navigation: its partner agencies and drawn experts)
-    mine = member_organization_ids(user)
-    own = visibility_conditions(user)
-    if mine:
-        own |= Q(organization_id__in=mine)
-    if sees_everything(user):
-        # finance, auditors, administrators: every submitted application; no subquery
-        # unless they also act for an organisation or are drawn as experts
-        return (
-            qs.filter(Q(submitted_at__isnull=False) | own)
-            if own
-            else qs.filter(submitted_at__isnull=False)
-        )
-    condition = own
-    for jurisdiction in reviewer_jurisdictions(user):
-        condition |= Q(
-            submitted_at__isnull=False, organization__district__path__startswith=jurisdiction.path
-        )
-    return qs.filter(condition)
+    conditions: list[Q] = []
+    everything = sees_everything(user)
+    # staff lists stay flat: their (usually no) organisations as a literal list, one
+    # cached query; applicants and reviewers: a subquery of the same statement
+    mine: Any = (
+        member_organization_ids(user)
+        if everything
+        else Membership.objects.filter(user=user).values("organization_id")
+    )
+    if not everything or mine:
+        conditions.append(Q(organization_id__in=mine))
+    extra = visibility_conditions(user, mine)
+    if extra:
+        conditions.append(extra)
+    if everything:
+        # finance, auditors, administrators: every submitted application, without a
+        # subquery unless they also act for an organisation or are drawn as experts
+        conditions.append(Q(submitted_at__isnull=False))
+    else:
+        for jurisdiction in reviewer_jurisdictions(user):
+            conditions.append(
+                Q(
+                    submitted_at__isnull=False,
+                    organization__district__path__startswith=jurisdiction.path,
+                )
+            )
+    if not conditions:  # nothing at all (an empty Q would mean "everything")
+        return qs.none()
+    return qs.filter(reduce(operator.or_, conditions))
 
 
 def applications_for_statistics() -> QuerySet[Application]:

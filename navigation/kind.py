@@ -20,7 +20,7 @@ from experts.models import ExpertReview
 from finance.models import LedgerEntry
 from grants.kinds import KindHooks
 from grants.models import Application, Role, Status
-from grants.selectors import has_role, member_organization_ids
+from grants.selectors import has_role
 from letters.models import Letter, LetterKind
 from letters.services import amount_in_capitals, chinese_date
 from milestones.models import Contract
@@ -40,14 +40,15 @@ def on_final_approval(application: Application, actor: Any, level: str) -> bool:
     return False
 
 
-def visibility(user: Any) -> Q:
+def visibility(user: Any, organizations: Any) -> Q:
     """Partner agencies see a joint application (they confirm before submission); an expert
     drawn for a project sees it once they declared no conflict. Nothing for someone who
     acts for no organisation and is no expert (no subquery: finance's lists stay flat)."""
-    mine = member_organization_ids(user)
     condition = Q()
-    if mine:
-        condition |= Q(pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id"))
+    if not isinstance(organizations, list) or organizations:
+        condition |= Q(
+            pk__in=Partner.objects.filter(organization_id__in=organizations).values("project_id")
+        )
     if has_role(user, Role.EXPERT):
         condition |= Q(
             pk__in=ExpertReview.objects.filter(

@@ -31,7 +31,7 @@ from pathlib import Path
 import grimp
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 # The kernel and the capabilities: they never name a programme kind.
 KIND_BLIND = ("grants", "workflows", "finance", "letters", "rules")

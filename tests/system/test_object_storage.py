@@ -33,6 +33,7 @@ from tests.support.documents import PDF
 from tests.support.letters import approve_all
 
 KEY_ID, SECRET = "fundflow-test", "fundflow-test-secret"  # moto accepts any
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
 
 
 def _free_port() -> int:
@@ -62,7 +63,7 @@ def s3_endpoint(tmp_path_factory):
     try:
         while True:
             try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                with DIRECT.open(f"{endpoint}/moto-api/", timeout=1):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -97,6 +98,12 @@ def s3(s3_endpoint, settings, monkeypatch):
     """``s3.switch()`` creates a bucket and points ``STORAGES["default"]`` at it as
     ``FILE_STORAGE_URL`` would (after a test stored files on disk, if it wants);
     ``s3.objects()`` reads the bucket back, key → bytes."""
+
+    # boto3 honours HTTP(S)_PROXY: the local server is reached directly
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(
+            variable, ",".join(filter(None, [os.environ.get(variable), "127.0.0.1"]))
+        )
 
     class Switch:
         name = ""
@@ -201,13 +208,31 @@ def test_attachments_and_letter_round_trip_through_the_object_store(
     assert sorted(stored) == sorted([a.file.name for a in attachments] + [letter.pdf.name])
 
 
-def test_a_failed_upload_leaves_no_object(s3_endpoint, bucket, applicant):
+def test_a_failed_upload_leaves_no_object(s3_endpoint, bucket, applicant, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from grants import services
+    from grants.models import Application, User
+
     app = create_cert_app(applicant, register_org(applicant))
-    response = applicant.upload(
+    refused = applicant.upload(
         f"/applications/{app['id']}/attachments", "x.pdf", b"%PDF-1.4 no end marker", "invoice"
     )
-    assert response.status_code == 422
+    assert refused.status_code == 422
+
+    def broken(**kwargs):  # the transaction fails after the object was written
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with pytest.raises(RuntimeError, match="audit down"):
+        services.attachment_add(
+            actor=User.objects.get(username=applicant.username),
+            application=Application.objects.get(pk=app["id"]),
+            kind="invoice",
+            upload=SimpleUploadedFile("invoice.pdf", PDF, content_type="application/pdf"),
+        )
     assert objects(s3_endpoint, bucket) == {}
+    assert not Attachment.objects.filter(application_id=app["id"]).exists()
 
 
 def test_objects_are_private(s3_endpoint, bucket, applicant):

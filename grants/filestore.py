@@ -8,7 +8,9 @@ source file, and a file already in the target with the right hash is left alone,
 may be run again at any time (before the switch, and once more after it for the files
 stored in between).
 
-``manage.py storage_copy`` prints what ``files_copy`` yields.
+``manage.py storage_copy`` prints what ``files_copy`` yields; ``storage_copy --verify`` what
+``files_verify`` yields: every stored file checked where it is now (file system or bucket),
+for instance after a restore.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Outcome(StrEnum):
     MISSING = "missing"  # neither in the target nor in the source
     SOURCE_MISMATCH = "source-mismatch"  # the source's bytes do not hash to the database's SHA-256
     COPY_MISMATCH = "copy-mismatch"  # written, but the copy read back hashes otherwise
+    CORRUPTED = "corrupted"  # (verify) stored, but its bytes do not hash to the database's SHA-256
     ERROR = "error"  # the target or source failed (the message says how)
 
     @property
@@ -127,6 +130,28 @@ def file_copy(item: StoredFile, *, source: Storage, target: Storage, dry_run: bo
         return Copied(item, outcome)
     except Exception as exc:  # a network or disk error on one file: report it, go on
         return Copied(item, Outcome.ERROR, f"{type(exc).__name__}: {exc}")
+
+
+def file_verify(item: StoredFile, *, storage: Storage) -> Copied:
+    """Is this row's file in ``storage`` with the bytes the database says? Writes nothing."""
+    try:
+        if not storage.exists(item.name):
+            return Copied(item, Outcome.MISSING, "not in the storage")
+        if not item.sha256:
+            return Copied(item, Outcome.PRESENT, "no SHA-256 recorded")
+        actual = sha256_of(storage, item.name)
+        if actual != item.sha256:
+            return Copied(
+                item, Outcome.CORRUPTED, f"stored bytes hash {actual}, database says {item.sha256}"
+            )
+        return Copied(item, Outcome.PRESENT)
+    except Exception as exc:
+        return Copied(item, Outcome.ERROR, f"{type(exc).__name__}: {exc}")
+
+
+def files_verify(*, storage: Storage) -> Iterator[Copied]:
+    for item in stored_files():
+        yield file_verify(item, storage=storage)
 
 
 def files_copy(*, source: Storage, target: Storage, dry_run: bool = False) -> Iterator[Copied]:

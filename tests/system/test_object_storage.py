@@ -404,3 +404,29 @@ def test_an_s3_url_gives_private_unsigned_objects_under_a_prefix(monkeypatch):
     assert options["default_acl"] == "private" and options["querystring_auth"] is False
     assert options["file_overwrite"] is False
     assert "access_key" not in options  # boto3's own chain
+
+
+def test_storage_copy_verify_checks_the_files_where_they_are(
+    s3_endpoint, s3, settings, as_user, applicant, django_capture_on_commit_callbacks
+):
+    attachments, letter = _issue_on_disk(as_user, applicant, django_capture_on_commit_callbacks)
+    out, _ = _copy(verify=True)  # on the file system
+    assert "all 3 files verified (present: 3)" in out
+
+    name = s3.switch()
+    _copy()
+    out, _ = _copy(verify=True)  # in the bucket
+    assert "all 3 files verified (present: 3)" in out and f"s3://{name}" in out
+
+    # an object altered in the bucket, one lost (a bad restore): both named
+    client = _client(s3_endpoint)
+    client.put_object(Bucket=name, Key=letter.pdf.name, Body=b"%PDF-1.4 forged")
+    client.delete_object(Bucket=name, Key=attachments[0].file.name)
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        _copy(err=err, verify=True)
+    assert str(failure.value) == (
+        "2 of 3 files missing or altered (present: 1, missing: 1, corrupted: 1)"
+    )
+    assert f"corrupted: {letter.pdf.name}" in err.getvalue()
+    assert f"missing: {attachments[0].file.name}" in err.getvalue()

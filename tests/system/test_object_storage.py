@@ -172,6 +172,8 @@ def test_attachments_and_letter_round_trip_through_the_object_store(
             HTTP_AUTHORIZATION=f"Bearer {applicant.token}",
         )
         assert download.status_code == 200
+        assert int(download["Content-Length"]) == att.size == len(PDF)
+        assert download["Content-Type"] == "application/pdf"
         body = b"".join(download.streaming_content)
         assert body == PDF and sha(body) == att.sha256
 

@@ -255,7 +255,7 @@ def storage_from_env(name: str) -> dict:
             "(3–63 lower-case letters, digits, dots and hyphens)"
         )
     prefix = parts.path.strip("/")
-    if any(segment in {"", ".", ".."} for segment in prefix.split("/")) and prefix:
+    if prefix and any(segment in {"", ".", ".."} for segment in prefix.split("/")):
         raise ImproperlyConfigured(f"{name}={raw!r}: the prefix {prefix!r} is not a clean path")
     try:
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))

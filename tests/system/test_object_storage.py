@@ -366,6 +366,7 @@ def test_storage_copy_refuses_without_an_object_store(demo):
         ("s3://bucket?addressing=sideways", "addressing"),
         ("s3://bucket?acl=public-read", "acl"),
         ("s3://key:secret@bucket", "S3_ACCESS_KEY_ID"),
+        ("s3://bucket/a/../b", "not a clean path"),
     ],
 )
 def test_bad_storage_urls_are_refused_naming_the_variable(monkeypatch, url, message):

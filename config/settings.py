@@ -21,6 +21,7 @@ from config.env import (
     env_list,
     env_str,
     env_timezone,
+    storage_from_env,
 )
 
 # Django's generic classes (ModelAdmin[Program], …) subscriptable at run time, as django-stubs
@@ -151,7 +152,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never served publicly: attachments go through permission-checked views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # attachments/… and letters/…: MEDIA_ROOT, or an S3-compatible bucket (FILE_STORAGE_URL=s3://…)
+    "default": storage_from_env("FILE_STORAGE_URL"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

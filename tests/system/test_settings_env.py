@@ -38,6 +38,7 @@ def start(extra: dict[str, str]) -> subprocess.CompletedProcess:
         ("EMAIL_URL", "pigeon://coop"),
         ("CELERY_BROKER_URL", "carrier://pigeon"),
         ("FUNDFLOW_MAX_UPLOAD_BYTES", "twenty"),
+        ("FILE_STORAGE_URL", "s3://Not_A_Bucket?endpoint=http://127.0.0.1:9000"),
     ],
 )
 def test_bad_values_fail_at_start_naming_the_variable(variable, value, tmp_path):

@@ -48,7 +48,7 @@ from letters.authorities import DEFAULT_AUTHORITIES
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when a repertoire or an order changes: file names change, fonts rebuild
+FORMAT_VERSION = 6  # bump when a repertoire or an order changes: file names change, fonts rebuild
 
 # Words of titles, 版头, headings, 抄送/印发 and the authorities' names: the title and heading
 # faces put these first, so the subset a letter embeds stops after a few hundred glyph ids.
@@ -57,6 +57,8 @@ PRIORITY_WORDS = (
     "一二三四五六七八九十关于给予对的通知决定证书奖励资金不予支持立项验收项目专项申请"
     "兑付服务券知识产权管理规范贯标认证专利导航产业中小企业托管运营体系建设通过批准"
     "决定事项事实依据理由与权利救济途径其他说明有关要求核定金额拨付使用监督检查特此"
+    "奖励决定情况阶段资金和申报审核合同期分批次附件"
+    "先进结构材料装备制造化工新材料新能源信息产业生物医药纺织服装"
     "抄送印发人民政府财政局市场监督管理局自治区新疆维吾尔乌鲁木齐市区县"
     + "".join(name + code for name, code, _body in DEFAULT_AUTHORITIES.values())
 )

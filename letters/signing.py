@@ -41,7 +41,9 @@ from django.core.exceptions import ImproperlyConfigured
 log = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "Signature1"
-BYTES_RESERVED = 8192  # room for the CMS: ~1 KB with a P-256 key, ~4 KB with a 3-level RSA chain
+# Room for the CMS in /Contents, written as hex (twice the bytes) and never compressed, so it
+# is sized per signer: a trial CMS plus a margin for DER lengths and the signing time.
+RESERVE_MARGIN = 256
 
 
 @dataclass
@@ -52,6 +54,13 @@ class LetterSigner:
     cert: Any
     chain: list[Any] = field(default_factory=list)
     source: str = ""
+
+    @property
+    def reserve(self) -> int:
+        """Bytes to reserve for this signer's CMS (the hex placeholder is twice as long)."""
+        if not hasattr(self, "_reserve"):
+            self._reserve = len(self.cms(b"%PDF-")) + RESERVE_MARGIN
+        return self._reserve
 
     @property
     def subject(self) -> str:
@@ -276,7 +285,8 @@ def _seal_appearance(writer, seal: SealImage, width: float, height: float):
 
     smask = image(seal.alpha, "/DeviceGray") if seal.alpha is not None else None
     picture = image(seal.rgb, "/DeviceRGB", smask)
-    content = f"q {width:.2f} 0 0 {height:.2f} 0 0 cm /Seal Do Q".encode("ascii")
+    # multiply, like red ink over black: the signature and date stay legible under the seal
+    content = f"q /Ink gs {width:.2f} 0 0 {height:.2f} 0 0 cm /Seal Do Q".encode("ascii")
     form = generic.StreamObject(
         {
             pdf_name("/Type"): pdf_name("/XObject"),
@@ -288,6 +298,16 @@ def _seal_appearance(writer, seal: SealImage, width: float, height: float):
             pdf_name("/Resources"): generic.DictionaryObject(
                 {
                     pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/Seal"): picture}),
+                    pdf_name("/ExtGState"): generic.DictionaryObject(
+                        {
+                            pdf_name("/Ink"): generic.DictionaryObject(
+                                {
+                                    pdf_name("/Type"): pdf_name("/ExtGState"),
+                                    pdf_name("/BM"): pdf_name("/Multiply"),
+                                }
+                            )
+                        }
+                    ),
                 }
             ),
         },
@@ -340,7 +360,7 @@ def sign_pdf(
             {pdf_name("/N"): appearance}
         )
     placeholder = SignatureObject(
-        bytes_reserved=BYTES_RESERVED,
+        bytes_reserved=2 * signer.reserve,  # pyHanko counts the hex digits
         subfilter=fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
         name=name,
         reason=reason,

@@ -557,3 +557,37 @@ def test_rare_name_characters_in_every_style_are_never_boxes():
     )
     text = flat(pdftotext(Renderer().render(html)))
     assert text.count(rare) == 5
+
+
+def test_the_administrator_sets_authorities_and_programme_letter_settings(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from letters.models import ProgramLetterSettings
+
+    browser = Client()
+    assert browser.login(username="admin", password="demo-pass-2026")
+    page = browser.get("/admin/letters/issuingauthority/").content.decode()
+    assert "天市监" in page and "乌知运" in page  # listed before any letter was issued
+    assert IssuingAuthority.objects.count() == Jurisdiction.objects.count()
+    response = browser.post(
+        "/admin/letters/issuingauthority/650102/change/",
+        {
+            "name": "天山区市场监督管理局",
+            "code_prefix": "天市监",
+            "reconsideration_body": "乌鲁木齐市天山区人民政府",
+            "signing_key": "",
+            "seal": SimpleUploadedFile("seal.png", seal_png(), "image/png"),
+        },
+    )
+    assert response.status_code == 302, re.findall(
+        r"errorlist[^<]*<li>([^<]*)", response.content.decode()
+    )
+    assert IssuingAuthority.objects.get(pk="650102").seal
+    bad = browser.post(
+        "/admin/letters/issuingauthority/650102/change/",
+        {"name": "x", "code_prefix": "TS-01", "reconsideration_body": "y", "signing_key": ""},
+    )
+    assert bad.status_code == 200  # 代字 with Latin letters and a hyphen: refused
+    assert "天市监" == IssuingAuthority.objects.get(pk="650102").code_prefix
+    assert browser.get("/admin/letters/programlettersettings/").status_code == 200
+    assert ProgramLetterSettings.objects.count() >= 3

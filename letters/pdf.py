@@ -1,16 +1,20 @@
-"""HTML → PDF with WeasyPrint, warm and safe.
+"""HTML → PDF/A-3b with WeasyPrint, warm and safe.
 
 One ``FontConfiguration`` and one pre-parsed stylesheet per process (fonts
-are registered with fontconfig once, CSS is parsed once). The cut-down
-letter font comes first in the ``font-family`` stack, the full Noto Serif
-CJK SC behind it (see ``letters.fonts``).
+are registered with fontconfig once, CSS is parsed once). Each letter style
+(title, body, 黑体 and 楷体 headings) has its cut-down free face first in its
+``font-family`` stack and the full face behind it (see ``letters.fonts``); an
+administrator may put a licensed face in front (``LETTER_FONT_<STYLE>``).
+``render_letter`` also reports where the template put the seal (the element
+``#seal``), for the signature's widget (``letters.signing``).
 
 Applicant-typed text ends up in this HTML (escaped by the template engine),
 so resources are fetched only through ``StaticOnlyFetcher``: the project's
-own static files and the cut fonts, by the ``fundflow:`` pseudo-scheme, and
-the QR code of a verification code (``fundflow:qr/<code>``, drawn here from
-our own verification URL, never from applicant text). ``file://``, ``http(s)://``, ``data:`` and everything else are refused
-without touching the disk or the network.
+own static files and the cut fonts, by the ``fundflow:`` pseudo-scheme, the
+licensed font files an administrator configured (``fundflow:licensed/<style>``),
+and the QR code of a verification code (``fundflow:qr/<code>``, drawn here from
+our own verification URL, never from applicant text). ``file://``, ``http(s)://``,
+``data:`` and everything else are refused without touching the disk or the network.
 """
 
 from __future__ import annotations

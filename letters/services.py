@@ -4,13 +4,13 @@ Issuing is three steps so that no lock is held while WeasyPrint renders:
 
 1. ``letter_reserve`` (one transaction): lock the application, return the
    letter of this (application, kind, version) if it exists, else guard the state,
-   take the next number of the gap-free counter and insert the ``pending``
-   letter with its audit row. The number and the row commit together, so a
+   find the issuing authority (of the level that decided), take the next number of
+   its gap-free counter and insert the ``pending`` letter with its audit row. The number and the row commit together, so a
    rollback leaves no gap, and the unique constraint makes a second reserve
    of the same version find the first one.
-2. ``letter_render``: the PDF bytes, from the letter's template version and
+2. ``letter_render``: the PDF/A bytes, from the letter's template version and
    the data fixed at reservation (date = numbering date), so a retry renders
-   the same letter.
+   the same letter, signed with the issuing authority's key.
 3. ``letter_store`` (one transaction): write the file, then lock the letter;
    if still ``pending`` record the SHA-256, mark it issued, supersede older
    versions of the same kind and, for an award letter, move the application
@@ -18,8 +18,9 @@ Issuing is three steps so that no lock is held while WeasyPrint renders:
 
 Kinds: the decision letter of an application (``award`` or ``refusal``) and the
 acceptance certificate (``acceptance``, 验收证书) of a navigation project whose
-last milestone was accepted. Each kind is its own chain of versions with its own
-number series; the certificate never changes the application's status.
+last milestone was accepted. Each kind is its own chain of versions; the numbers of
+all kinds come from the issuing authority's one series (机关代字〔year of issue〕N号);
+the certificate never changes the application's status.
 """
 
 from __future__ import annotations

@@ -52,7 +52,11 @@ def verify(request, code: str):
         letter = services.letter_by_code(code)
     except DomainError:
         return render(request, "letters/verify.html", {"letter": None}, status=404)
-    context = {"letter": letter, "data": services.verification_dict(letter)}
+    context = {
+        "letter": letter,
+        "data": services.verification_dict(letter),
+        "amount_text": services.money(letter.amount),  # 35,000.00
+    }
     if request.method == "POST":
         context["checked"], context["upload_error"] = _checked_file(request)
     return render(request, "letters/verify.html", context)

@@ -591,3 +591,30 @@ def test_the_administrator_sets_authorities_and_programme_letter_settings(demo):
     assert "天市监" == IssuingAuthority.objects.get(pk="650102").code_prefix
     assert browser.get("/admin/letters/programlettersettings/").status_code == 200
     assert ProgramLetterSettings.objects.count() >= 3
+
+
+# ---------------------------------------------------------------- versions
+
+
+def test_new_shipped_templates_are_new_versions_and_an_administrators_own_stays(demo):
+    from grants.models import Program
+    from letters.models import LetterTemplate
+    from letters.services import template_current, template_kind_for
+
+    old = LetterTemplate.objects.create(
+        kind="refusal", version=1, body="{% extends 'letters/_base.html' %}", note="templates/"
+    )
+    current = template_current("refusal")
+    assert current.version == 2 and "_document.html" in current.body  # the GB/T 9704 one
+    assert LetterTemplate.objects.get(pk=old.pk).body == old.body  # never edited
+    assert template_current("refusal").pk == current.pk  # once
+
+    LetterTemplate.objects.create(kind="voucher", version=1, body="mine", note="措辞修改")
+    assert template_current("voucher").body == "mine"  # an administrator's version stays
+
+    general = Program(kind="general")
+    assert template_kind_for(program=general, kind="award") == "general"  # the generic one
+    assert template_kind_for(program=Program(kind="certification"), kind="award") == (
+        "certification"
+    )
+    assert template_current("general").body.startswith('{% extends "letters/_document.html" %}')

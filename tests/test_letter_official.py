@@ -618,3 +618,12 @@ def test_new_shipped_templates_are_new_versions_and_an_administrators_own_stays(
         "certification"
     )
     assert template_current("general").body.startswith('{% extends "letters/_document.html" %}')
+
+
+def test_the_signing_command_names_each_authoritys_certificate(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("letters_signing")
+    out = capsys.readouterr().out
+    assert "650102 天山区市场监督管理局 (天市监): 天山区市场监督管理局 [demo] SHA-256" in out
+    assert out.count("\n") == Jurisdiction.objects.count()

@@ -102,7 +102,7 @@ class VerifyFileOut(Schema):
 @router.post(
     "/letters/verify",
     auth=None,
-    response={200: VerifyFileOut, 413: Problem, 422: Problem},
+    response={200: VerifyFileOut, 400: Problem, 413: Problem, 422: Problem},
     summary="Upload a letter's PDF: is it the genuine, current version? Public, no login",
     description=(
         "The server compares the file's SHA-256 with the letters it issued and checks the "

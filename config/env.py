@@ -332,3 +332,41 @@ def storage_from_env(name: str) -> dict:
     if key_id:
         options.update(access_key=key_id, secret_key=secret)
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def signing_keys_from_env() -> dict[str, dict[str, str | None]]:
+    """Letter signing keys: ``LETTER_SIGNING_KEY``/``_CERT`` (name "") and any
+    ``LETTER_SIGNING_KEY_<NAME>``/``LETTER_SIGNING_CERT_<NAME>`` pair (name NAME), each with
+    an optional ``LETTER_SIGNING_CHAIN[_<NAME>]`` and ``LETTER_SIGNING_KEY_PASSWORD[_<NAME>]``.
+    A key without its certificate, or a file that is not there, stops the process."""
+    names = {""}
+    for variable in os.environ:
+        for head in ("LETTER_SIGNING_KEY_", "LETTER_SIGNING_CERT_"):
+            if variable.startswith(head) and not variable.startswith("LETTER_SIGNING_KEY_PASSWORD"):
+                names.add(variable[len(head) :])
+    keys: dict[str, dict[str, str | None]] = {}
+    for name in sorted(names):
+        suffix = f"_{name}" if name else ""
+        key = os.environ.get(f"LETTER_SIGNING_KEY{suffix}", "").strip()
+        cert = os.environ.get(f"LETTER_SIGNING_CERT{suffix}", "").strip()
+        chain = os.environ.get(f"LETTER_SIGNING_CHAIN{suffix}", "").strip() or None
+        if not key and not cert:
+            continue
+        if not (key and cert):
+            raise ImproperlyConfigured(
+                f"LETTER_SIGNING_KEY{suffix} and LETTER_SIGNING_CERT{suffix} go together"
+            )
+        for variable, path in (
+            (f"LETTER_SIGNING_KEY{suffix}", key),
+            (f"LETTER_SIGNING_CERT{suffix}", cert),
+            (f"LETTER_SIGNING_CHAIN{suffix}", chain),
+        ):
+            if path and not os.path.isfile(path):
+                raise ImproperlyConfigured(f"{variable}={path!r}: no such file")
+        keys[name] = {
+            "key": key,
+            "cert": cert,
+            "chain": chain,
+            "password": os.environ.get(f"LETTER_SIGNING_KEY_PASSWORD{suffix}") or None,
+        }
+    return keys

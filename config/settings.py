@@ -21,6 +21,7 @@ from config.env import (
     env_list,
     env_str,
     env_timezone,
+    signing_keys_from_env,
     storage_from_env,
 )
 
@@ -172,9 +173,20 @@ vars().update(email_from_env("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fundflow <noreply@localhost>")
 # Absolute address of the web UI, for links in e-mails and letters.
 FUNDFLOW_SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
-# Award letters: the issuing authority and the prefix of letter numbers (乌知运〔2026〕CS-0001号).
+# Letters are issued by the authority of the level that decided (letters.IssuingAuthority,
+# set in the admin). These two are only the city bureau's name and 机关代字 until then.
 FUNDFLOW_LETTER_AUTHORITY = env_str("LETTER_AUTHORITY", "乌鲁木齐市市场监督管理局（知识产权局）")
 FUNDFLOW_LETTER_PREFIX = env_str("LETTER_NUMBER_PREFIX", "乌知运")
+# Letter signatures (letters.signing): keys and certificates, trust roots for checking, and
+# whether an authority without a configured key signs with a self-signed demo certificate.
+FUNDFLOW_LETTER_SIGNING_KEYS = signing_keys_from_env()
+FUNDFLOW_LETTER_TRUST_ROOTS = env_list("LETTER_TRUST_ROOTS", [])
+FUNDFLOW_LETTER_SIGNING_DEMO = env_bool("LETTER_SIGNING_DEMO", True)
+# Licensed faces for the letter styles (letters.pdf): a fontconfig family name or a font file.
+FUNDFLOW_LETTER_FONTS = {
+    style: (env_str(f"LETTER_FONT_{style.upper()}") or "").strip()
+    for style in ("title", "body", "hei", "kai")
+}
 
 # Celery: broker from CELERY_BROKER_URL (make run / make test pass their own Redis),
 # else the file broker under var/ (a separate worker still runs).

@@ -80,7 +80,7 @@ class KindHooks:
     rule_facts: Callable[[Application, dt.date], dict[str, Any] | None] = _nothing
     # Letters: the award letter's template, extra letter kinds with the guard that says when
     # one may be issued, and what the kind adds to a letter's context.
-    award_template: str = "certification"
+    award_template: str = "general"
     letter_kinds: Mapping[str, Callable[[Application], bool]] = field(default_factory=dict)
     letter_context: Callable[[Any], dict[str, Any]] = _no_context
     # Application fields the kind's own records write; the applicant's form cannot change them.
@@ -100,9 +100,10 @@ def register(kind: str, hooks: KindHooks) -> None:
 
 
 def register_defaults() -> None:
-    """The certification subsidy and a general grant need nothing beyond the shared lifecycle."""
-    for kind in (ProgramKind.CERTIFICATION, ProgramKind.GENERAL):
-        _registry.setdefault(kind, DEFAULT)
+    """The certification subsidy and a general grant need nothing beyond the shared lifecycle
+    but their award letter's template (letters: ``certification``, the generic ``general``)."""
+    _registry.setdefault(ProgramKind.CERTIFICATION, KindHooks(award_template="certification"))
+    _registry.setdefault(ProgramKind.GENERAL, DEFAULT)
 
 
 def hooks_for(program: Program | str) -> KindHooks:

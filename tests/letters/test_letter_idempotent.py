@@ -24,7 +24,8 @@ def test_running_the_task_twice_leaves_one_letter_and_one_number(
         first.number,
         first.pdf.name,
     )
-    assert Sequence.objects.get(key__startswith="letter:award:CS:").last == 1
+    # one series per issuing authority's 机关代字 and year of issue (issue 17)
+    assert Sequence.objects.get(key__startswith="letter:乌知运:").last == 1
     assert Application.objects.get(pk=app_id).status == "awarded"
 
 

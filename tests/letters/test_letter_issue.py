@@ -18,8 +18,9 @@ def test_region_approval_issues_a_letter_and_the_application_is_awarded(
     assert app.status == "awarded"
     letter = Letter.objects.get(application=app)
     assert letter.status == LetterStatus.ISSUED and letter.version == 1
-    assert re.fullmatch(r"乌知运〔\d{4}〕CS-0001号", letter.number)
-    assert len(letter.code) >= 22  # ≥ 128 random bits, URL-safe base64
+    # issue 17: the city bureau's 代字, the year of issue, a serial without padding
+    assert re.fullmatch(r"乌知运〔\d{4}〕1号", letter.number)
+    assert len(letter.code) == 24  # 120 random bits in Crockford base32
     assert letter.size < 100 * 1024
 
     response = applicant.get(f"/applications/{app_id}/letter")

@@ -57,7 +57,8 @@ def test_concurrent_approvals_get_distinct_gap_free_numbers(demo, settings, tmp_
     assert errors == []
     letters = list(Letter.objects.filter(application__in=apps))
     assert len(letters) == N and all(letter.status == "issued" for letter in letters)
-    serials = sorted(int(re.search(r"CS-(\d{4})号", letter.number).group(1)) for letter in letters)
+    # issue 17: 乌知运〔year〕N号, one series per issuing authority and year of issue
+    serials = sorted(int(re.search(r"〕(\d+)号$", letter.number).group(1)) for letter in letters)
     assert serials == list(range(1, N + 1))  # distinct and gap-free
     assert set(
         Application.objects.filter(pk__in=[a.pk for a in apps]).values_list("status", flat=True)

@@ -16,9 +16,10 @@ def test_rejection_issues_a_numbered_refusal_notice_with_the_reason(
     assert Application.objects.get(pk=app_id).status == "rejected"
     letter = Letter.objects.get(application_id=app_id)
     assert letter.kind == "refusal" and letter.amount is None and letter.status == "issued"
-    assert re.fullmatch(r"乌知运〔\d{4}〕CS-R0001号", letter.number)
+    # issue 17: refused by the district, issued in the district bureau's name and series
+    assert re.fullmatch(r"天市监〔\d{4}〕1号", letter.number)
     response = applicant.get(f"/applications/{app_id}/letter")
     assert response.status_code == 200
     text = pdf_text(b"".join(response.streaming_content)).replace(" ", "").replace("\n", "")
-    assert "不予支持通知书" in text and "证书已过有效期" in text
+    assert "不予支持的决定" in text and "证书已过有效期" in text
     assert letter.number in text and "乌鲁木齐天山新材料科技有限公司" in text

@@ -39,7 +39,9 @@ def test_verify_api_and_page_show_a_genuine_letter_without_login(
     page = anonymous.get(f"/verify/{letter.code}")
     assert page.status_code == 200
     html = page.content.decode()
-    assert letter.number in html and letter.sha256 in html and "35000.00" in html
+    assert (
+        letter.number in html and letter.sha256 in html and "¥35,000.00" in html
+    )  # money as words
 
 
 def test_a_revoked_letter_is_not_valid(as_user, submitted_app, django_capture_on_commit_callbacks):

@@ -85,7 +85,7 @@ def test_worker_killed_mid_render_leaves_exactly_one_letter(demo, settings, tmp_
         assert len(letters) == 1
         assert letters[0].pk == pending.pk and letters[0].number == pending.number
         assert letters[0].sha256 and Path(letters[0].pdf.path).exists()
-        assert Sequence.objects.get(key__startswith="letter:award:CS:").last == 1
+        assert Sequence.objects.get(key__startswith="letter:乌知运:").last == 1  # issue 17 series
         assert Application.objects.get(pk=app_row.pk).status == "awarded"
     finally:
         app.conf.task_always_eager = eager

@@ -20,17 +20,17 @@ from config.celery import app  # noqa: E402
 from letters import pdf  # noqa: E402
 
 MARKER = Path(sys.argv[1])
-_render = pdf.Renderer.render
+_render = pdf.Renderer.render_letter
 
 
-def slow_first_render(self, html: str) -> bytes:
+def slow_first_render(self, html: str):
     if not MARKER.exists():
         MARKER.write_text(str(os.getpid()))
         time.sleep(120)
     return _render(self, html)
 
 
-pdf.Renderer.render = slow_first_render
+pdf.Renderer.render_letter = slow_first_render
 
 app.worker_main(
     [

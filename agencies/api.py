@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 
 from agencies.indicators import smes_in_custody
-from agencies.models import Agency, AgencyStatus, Voucher
+from agencies.models import Agency, AgencyStatus, Service, Voucher
 from agencies.selectors import claim_flags, vouchers_visible_to
 from agencies.services import registry, vouchers
 from config.apikit import MoneyStr, paginate
@@ -167,10 +168,27 @@ def agency_list(request, status: str = "", service: str = ""):
     qs = Agency.objects.select_related("organization").prefetch_related(
         "qualifications", "status_changes", "penalties"
     )
+    errors = []
+    if status and status not in AgencyStatus.values:
+        errors.append(
+            {
+                "field": "status",
+                "message": _("One of: %(s)s") % {"s": ", ".join(AgencyStatus.values)},
+            }
+        )
+    if service and service not in Service.values:
+        errors.append(
+            {"field": "service", "message": _("One of: %(s)s") % {"s": ", ".join(Service.values)}}
+        )
+    if errors:
+        raise InvalidInput(errors)
     if status:
         qs = qs.filter(status=status)
     if service:
-        qs = qs.filter(services__contains=[service])
+        if connection.features.supports_json_field_contains:
+            qs = qs.filter(services__contains=[service])
+        else:  # SQLite: the JSON list's text holds the quoted code
+            qs = qs.filter(services__icontains=f'"{service}"')
     return paginate(request, qs.order_by("organization__name", "pk"), agency_dict)
 
 

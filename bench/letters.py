@@ -198,7 +198,9 @@ def _batch_figure(ids: list[int], baseline_s: float) -> Figure:
     )
 
 
-def run(repeat: int = 40) -> list[Figure]:
+def run(repeat: int = 40, batch: int = BATCH, quick: bool = False) -> list[Figure]:
+    if quick:
+        repeat, batch = 3, 10
     import weasyprint
     from django.utils import timezone
 
@@ -225,9 +227,9 @@ def run(repeat: int = 40) -> list[Figure]:
     plain = weasyprint.HTML(string=plain_html).write_pdf()
     plain_ms = median_ms(lambda i: weasyprint.HTML(string=plain_html).write_pdf(), 10, warmup=2)
 
-    ids = _clone_approved(app, BATCH)
+    ids = _clone_approved(app, batch)
     started = time.perf_counter()
-    for _ in range(BATCH):
+    for _ in range(batch):
         warm.render(html)
     sequential_s = time.perf_counter() - started
     batch = _batch_figure(ids, sequential_s)

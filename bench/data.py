@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -49,15 +49,21 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
 
 def bench_program(code: str) -> Program:
     """A general programme of the bench's own (district → city → region), open this year."""
-    return Program.objects.filter(code=code).first() or ProgramFactory(
-        code=code, name=f"基准测试专项 {code}", name_en=f"Bench {code}"
+    existing = Program.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    return cast(
+        Program, ProgramFactory(code=code, name=f"基准测试专项 {code}", name_en=f"Bench {code}")
     )
 
 
 def organizations(district: str, count: int, *, tag: str) -> list[Organization]:
     """``count`` SME enterprises registered in ``district``."""
     return [
-        OrganizationFactory(name=f"{tag}第{i}号基准科技有限公司", district_id=district)
+        cast(
+            Organization,
+            OrganizationFactory(name=f"{tag}第{i}号基准科技有限公司", district_id=district),
+        )
         for i in range(count)
     ]
 

@@ -53,6 +53,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
 from django.conf import settings
@@ -62,6 +63,7 @@ from django.utils import timezone
 
 from bench.common import Figure, celery_not_eager, percentile
 from demo.seed import seed_demo
+from grants.models import Application, Organization
 from tests.support import stack
 from tests.support.clients import Api, login
 from tests.support.factories import BudgetFactory, DraftApplicationFactory, OrganizationFactory
@@ -122,17 +124,17 @@ def _lifecycle_shape(apis: dict[str, Api], app_ids: list[int]) -> Shape:
         started = time.perf_counter()
         for kind, method, persona in STEPS:
             api = apis[persona]
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {api.token}"}
+            headers = {"Authorization": f"Bearer {api.token}"}
             with CaptureQueriesContext(connection) as ctx:
                 if method == "POST":
                     response = api.client.post(
                         _path(kind, app_id),
                         _body(kind) or "",
                         content_type="application/json",
-                        **headers,
+                        headers=headers,
                     )
                 else:
-                    response = api.client.get(_path(kind, app_id), **headers)
+                    response = api.client.get(_path(kind, app_id), headers=headers)
             assert response.status_code == 200, (kind, response.content[:300])
             if n == 1:
                 sql = [q["sql"] for q in ctx.captured_queries]
@@ -381,6 +383,11 @@ def lifecycle(
 # ---------------------------------------------------------------- run
 
 
+def _draft(org: Organization, tag: str) -> int:
+    app = cast(Application, DraftApplicationFactory(organization=org, tag=tag, fee=FEE))
+    return app.pk
+
+
 def _p(samples: list[float], p: float) -> float:
     return percentile(samples, p) if samples else 0.0
 
@@ -398,13 +405,13 @@ def run(
     if quick:
         clients, warmup_s, duration_s = 2, 1.0, 3.0
     seed_demo(timezone.localdate().year)
-    org = OrganizationFactory(name="负载基准测试有限公司", members=[APPLICANT])
+    org = cast(Organization, OrganizationFactory(name="负载基准测试有限公司", members=[APPLICANT]))
     personas = {persona for _, _, persona in STEPS}
     apis = {persona: login(persona) for persona in personas}
     tokens = {persona: api.token for persona, api in apis.items()}
 
     # one lifecycle in process: its requests' UPDATEs (the baseline's), and its pace
-    probe = [DraftApplicationFactory(organization=org, tag=f"LP-{i}", fee=FEE).pk for i in range(2)]
+    probe = [_draft(org, f"LP-{i}") for i in range(2)]
     with celery_not_eager():
         shape = _lifecycle_shape(apis, probe)
 
@@ -415,10 +422,10 @@ def run(
     made = time.perf_counter()
     pool: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(drafts):
-        pool.put(DraftApplicationFactory(organization=org, tag=f"LD-{i}", fee=FEE).pk)
+        pool.put(_draft(org, f"LD-{i}"))
     made_s = time.perf_counter() - made
     BudgetFactory(program="cert-subsidy", amount=Decimal(FEE) * (drafts + 10))
-    LoadRow.objects.bulk_create(
+    LoadRow._default_manager.bulk_create(
         [LoadRow(pk=i + 1) for i in range(clients * len(STEPS) * ROWS_PER_REQUEST)],
         ignore_conflicts=True,
     )

@@ -47,10 +47,10 @@ def _log(message: str) -> None:
 
 
 def _get(client: Client, path: str, token: str = "") -> Callable[[], None]:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def fetch() -> None:
-        response = client.get(path, **headers)
+        response = client.get(path, headers=headers)
         assert response.status_code == 200, (path, response.status_code, response.content[:300])
 
     return fetch

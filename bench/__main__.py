@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 # bench.scale and bench.review first: they measure at small sizes before growing the data,
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     engine = connection.vendor
     _log(f"test database {db_name} ready after {time.perf_counter() - started:.0f} s")
-    timings = []
+    timings: list[str] = []
+    failed: list[str] = []
     try:
         with (
             tempfile.TemporaryDirectory() as media,
@@ -93,11 +95,18 @@ def main(argv: list[str] | None = None) -> int:
         ):
             for name in args.only or MODULES:
                 module_started = time.perf_counter()
-                module = importlib.import_module(name)
-                options = {}
-                if args.quick and "quick" in inspect.signature(module.run).parameters:
-                    options["quick"] = True
-                for figure in module.run(**options):
+                try:
+                    module = importlib.import_module(name)
+                    options = {}
+                    if args.quick and "quick" in inspect.signature(module.run).parameters:
+                        options["quick"] = True
+                    module_figures = list(module.run(**options))
+                except Exception:  # the other modules' figures are still written
+                    traceback.print_exc()
+                    failed.append(name)
+                    _log(f"{name} FAILED; going on with the next module")
+                    continue
+                for figure in module_figures:
                     figure.notes = f"{figure.notes} [{engine}]"
                     figures.append(figure.as_dict())
                     print(
@@ -124,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{figure.name:32} {figure.value:>10} {figure.unit:6}", flush=True)
     out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
+    if failed:
+        _log(f"FAILED: {', '.join(failed)} (traceback above); their figures are missing")
+        return 1
     return 0
 
 

@@ -204,7 +204,7 @@ def run(
             big_statements,
             "queries",
             floor_statements,
-            f"the same with {big_count} applications in the database (bulk rows of bench.data: in "
+            f"the same with {big_count:,} applications in the database (bulk rows of bench.data: in "
             f"review, open review tasks, in the approving reviewer's district); {small_statements} "
             f"with {small_count}; baseline: the raw-ORM floor; target <= 22 and equal to "
             "review.decision_queries",

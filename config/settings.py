@@ -42,6 +42,10 @@ if not SECRET_KEY:
             "SECRET_KEY is required when DEBUG is off (set DEBUG=1 for local development)"
         )
 
+# Rotating SECRET_KEY: the old one here keeps sessions, password-reset links and API tokens
+# working until they end.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

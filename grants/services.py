@@ -129,9 +129,20 @@ def _token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _password_mark(user: User) -> str:
+def _password_mark(user: User, secret: str | None = None) -> str:
     """A keyed digest of the user's password hash: it changes whenever the password does."""
-    return salted_hmac("fundflow.api-token", user.password, algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "fundflow.api-token", user.password, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _password_unchanged(token: ApiToken) -> bool:
+    """The token's mark matches the password now (under SECRET_KEY or one of its fallbacks)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(
+        constant_time_compare(token.password_mark, _password_mark(token.user, str(secret)))
+        for secret in secrets_
+    )
 
 
 def token_issue(*, user: User, second_factor: bool = False) -> str:
@@ -161,7 +172,7 @@ def token_user(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    if not constant_time_compare(token.password_mark, _password_mark(token.user)):
+    if not _password_unchanged(token):
         # The password changed since the token was issued: the token is gone for good.
         ApiToken.objects.filter(pk=token.pk).delete()
         return None

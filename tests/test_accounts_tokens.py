@@ -132,3 +132,13 @@ def test_tokens_purge_deletes_ended_tokens(as_user, settings):
         live = as_user("auditor")
         assert tokens_purge() == 1
     assert live.get("/me").status_code == 200
+
+
+def test_tokens_survive_a_secret_key_rotation_with_the_old_key_as_fallback(as_user, settings):
+    api = as_user("applicant")
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-for-the-rotation-test-0123456789-abcdefghij"
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert api.get("/me").status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert api.get("/me").status_code == 401

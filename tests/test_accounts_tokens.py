@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 
 import time_machine
 from django.test import Client
@@ -103,6 +106,21 @@ def test_a_token_ends_at_its_longest_life_even_in_use(as_user, settings):
         assert api.get("/me").status_code == 401
 
 
+def test_the_defaults_are_8_idle_hours_within_7_days():
+    """The production module's values (the suite's settings lengthen tokens for its clock jumps)."""
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup(); from django.conf import settings as s; "
+        "print(s.FUNDFLOW_TOKEN_IDLE_HOURS, s.FUNDFLOW_TOKEN_TTL_HOURS)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDFLOW_TOKEN")}
+    env["DEBUG"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert result.stdout.split() == ["8", "168"]
+
+
 def test_last_use_is_written_at_most_once_a_minute(as_user):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
@@ -125,6 +143,7 @@ def test_tokens_purge_deletes_ended_tokens(as_user, settings):
     from grants.services import tokens_purge
 
     settings.FUNDFLOW_TOKEN_IDLE_HOURS = 8
+    settings.FUNDFLOW_TOKEN_TTL_HOURS = 24 * 7
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         as_user("applicant")

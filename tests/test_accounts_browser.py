@@ -118,7 +118,14 @@ def some_work(demo):
         decide(login(reviewer), awarded["id"], "approve")
     login("finance").post("/disbursements", {"awards": [awarded["id"]]})
     issue(login("admin"), register_smes(1)[0])
-    return waiting
+    from agencies.models import Voucher
+    from letters.models import Letter
+
+    # the public verification pages: reached from a printed QR code, not from a link
+    return [
+        f"/verify/{Letter.objects.get().code}",
+        f"/vouchers/verify/{Voucher.objects.get().code}/",
+    ]
 
 
 def test_every_page_of_every_role_passes_the_content_security_policy(
@@ -131,7 +138,7 @@ def test_every_page_of_every_role_passes_the_content_security_policy(
     for username in ROLES:
         context, page, console = open_context(browser, live_server, username)
         seen: set[str] = set()
-        queue = deque(EXTRA)
+        queue = deque(EXTRA + some_work)
         visited = 0
         while queue and visited < MAX_PAGES_PER_ROLE:
             path = queue.popleft()

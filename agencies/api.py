@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +20,10 @@ from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 
-from agencies import services
 from agencies.indicators import smes_in_custody
-from agencies.models import Agency, AgencyStatus, Voucher
+from agencies.models import Agency, AgencyStatus, Service, Voucher
 from agencies.selectors import claim_flags, vouchers_visible_to
+from agencies.services import registry, vouchers
 from config.apikit import MoneyStr, paginate
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Role
@@ -167,17 +168,34 @@ def agency_list(request, status: str = "", service: str = ""):
     qs = Agency.objects.select_related("organization").prefetch_related(
         "qualifications", "status_changes", "penalties"
     )
+    errors = []
+    if status and status not in AgencyStatus.values:
+        errors.append(
+            {
+                "field": "status",
+                "message": _("One of: %(s)s") % {"s": ", ".join(AgencyStatus.values)},
+            }
+        )
+    if service and service not in Service.values:
+        errors.append(
+            {"field": "service", "message": _("One of: %(s)s") % {"s": ", ".join(Service.values)}}
+        )
+    if errors:
+        raise InvalidInput(errors)
     if status:
         qs = qs.filter(status=status)
     if service:
-        qs = qs.filter(services__contains=[service])
+        if connection.features.supports_json_field_contains:
+            qs = qs.filter(services__contains=[service])
+        else:  # SQLite: the JSON list's text holds the quoted code
+            qs = qs.filter(services__icontains=f'"{service}"')
     return paginate(request, qs.order_by("organization__name", "pk"), agency_dict)
 
 
 @router.post("/agencies", response={201: dict, 403: Problem, 409: Problem, 422: Problem})
 def agency_admit(request, payload: AgencyIn):
     """Admit a registered organisation of kind ``service_agency`` (administrators)."""
-    agency = services.agency_admit(
+    agency = registry.agency_admit(
         actor=request.user,
         organization_id=payload.organization,
         services=payload.services,
@@ -203,7 +221,7 @@ def agency_detail(request, agency_id: int):
 )
 def agency_status(request, agency_id: int, payload: StatusIn):
     """Suspend, reinstate (``admitted``) or exit an agency, with a reason (administrators)."""
-    agency = services.agency_status_set(
+    agency = registry.agency_status_set(
         actor=request.user, agency=_agency(agency_id), status=payload.status, reason=payload.reason
     )
     return agency_dict(agency)
@@ -212,7 +230,7 @@ def agency_status(request, agency_id: int, payload: StatusIn):
 @router.post("/agencies/{agency_id}/penalties", response={201: dict, 403: Problem, 422: Problem})
 def agency_penalty(request, agency_id: int, payload: PenaltyIn):
     """Record an administrative penalty: the agency exits the cluster and its open claims are held."""
-    services.penalty_record(
+    registry.penalty_record(
         actor=request.user,
         agency=_agency(agency_id),
         decided_on=payload.decided_on,
@@ -227,7 +245,7 @@ def agency_penalty(request, agency_id: int, payload: PenaltyIn):
     "/agencies/{agency_id}/qualifications", response={201: dict, 403: Problem, 422: Problem}
 )
 def agency_qualification(request, agency_id: int, payload: QualificationIn):
-    services.qualification_add(
+    registry.qualification_add(
         actor=request.user,
         agency=_agency(agency_id),
         name=payload.name,
@@ -279,7 +297,7 @@ def voucher_list(request, program: str = "", status: str = "", sme: int | None =
 @router.post("/vouchers", response={201: dict, 403: Problem, 409: Problem, 422: Problem})
 def voucher_issue(request, payload: VoucherIn):
     """Issue one voucher to an eligible SME (administrators): 422 with the failed issuing rules."""
-    voucher = services.voucher_issue(
+    voucher = vouchers.voucher_issue(
         actor=request.user, program_code=payload.program, organization_id=payload.organization
     )
     return Reply(201, voucher_dict(voucher, with_code=True))
@@ -292,7 +310,7 @@ def voucher_bulk(request, file: File[UploadedFile], program: Form[str]):
     optional). Valid rows are issued; each rejected row is reported with why."""
     if not has_role(request.user, Role.ADMIN):
         raise Forbidden(_("Only programme administrators manage agencies and vouchers."))
-    report = services.vouchers_issue_from_sheet(
+    report = vouchers.vouchers_issue_from_sheet(
         actor=request.user, program_code=program, upload=file
     )
     return {
@@ -306,7 +324,7 @@ def voucher_bulk(request, file: File[UploadedFile], program: Form[str]):
 @router.get("/vouchers/verify/{code}", auth=None, response={200: dict, 404: Problem})
 def voucher_verify(request, code: str):
     """Anyone holding the code (e.g. from the QR code) may check a voucher; no login."""
-    voucher = services.voucher_for_code(code)
+    voucher = vouchers.voucher_for_code(code)
     return {
         "valid": voucher.status == "issued" and voucher.valid_until >= timezone.localdate(),
         "number": voucher.number,
@@ -337,7 +355,7 @@ def voucher_qr(request, voucher_id: int):
 
 
 def _redeemed(request, voucher: Voucher, payload: RedeemIn, *, code: str | None = None) -> Reply:
-    services.voucher_redeem(
+    vouchers.voucher_redeem(
         actor=request.user,
         voucher=voucher,
         agency_id=payload.agency,
@@ -368,7 +386,7 @@ def voucher_redeem_at_desk(request, payload: DeskRedeemIn):
     """At the agency's desk: someone acting for the agency redeems the voucher whose code the
     SME presents (typed, or read from its QR code). An unknown code is a 404, a second
     redemption or an agency not admitted a 409, as for the SME's own assignment."""
-    return _redeemed(request, services.voucher_for_code(payload.code), payload, code=payload.code)
+    return _redeemed(request, vouchers.voucher_for_code(payload.code), payload, code=payload.code)
 
 
 @router.post(
@@ -383,7 +401,7 @@ def voucher_claim(request, voucher_id: int, payload: ClaimIn):
     amount = parse_money(payload.amount, "amount")
     if amount <= 0:
         raise InvalidInput([{"field": "amount", "message": _("A positive amount.")}])
-    application = services.voucher_claim_create(actor=request.user, voucher=voucher, amount=amount)
+    application = vouchers.voucher_claim_create(actor=request.user, voucher=voucher, amount=amount)
     data = application_dict(application)
     data["flags"] = claim_flags(application)
     return Reply(201, data)

@@ -1,7 +1,7 @@
 """The service-voucher programme kind (服务券): its hooks into the shared lifecycle.
 
 An application of a voucher programme is an agency's claim for a voucher it redeemed
-(``agencies.services.voucher_claim_create``). When the chain ends, the voucher's budget hold
+(``agencies.services.vouchers.voucher_claim_create``). When the chain ends, the voucher's budget hold
 goes back (the award is committed in its place on approval) and the voucher is used or
 void; reviewers see collusion flags; the rules see the agency, voucher and collusion facts.
 Registered by ``AgenciesConfig.ready()`` together with the web hooks of ``agencies.views``.
@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from agencies.selectors import claim_facts, claim_flags
-from agencies.services import voucher_claim_finishing
+from agencies.services.vouchers import voucher_claim_finishing
 from grants.kinds import KindHooks
 from grants.models import Application
 

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from agencies import services
 from agencies.indicators import smes_in_custody
 from agencies.models import Agency, AgencyStatus, Redemption, Service, Voucher, VoucherStatus
 from agencies.selectors import agencies_acted_for, vouchers_visible_to
+from agencies.services import registry, vouchers
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
 from grants.models import Membership, Organization, OrganizationKind, Program, ProgramKind, Role
 from grants.pages import forbidden, refusal_message, refusal_status
@@ -116,7 +116,7 @@ def voucher_summary(user) -> dict[str, Any]:
     """For the portal home: the SME's vouchers, and for someone acting for an agency its desk
     (its agencies, how many vouchers it redeemed and how many still wait for a claim)."""
     mine = Membership.objects.filter(user=user).values("organization_id")
-    vouchers = list(
+    held = list(
         vouchers_visible_to(user)
         .filter(sme_id__in=mine)
         .select_related("redemption__agency__organization")
@@ -130,7 +130,7 @@ def voucher_summary(user) -> dict[str, Any]:
         if agencies
         else {"total": 0, "unclaimed": 0}
     )
-    return {"vouchers": vouchers, "agencies": agencies, **counts}
+    return {"vouchers": held, "agencies": agencies, **counts}
 
 
 # ---------------------------------------------------------------- the registry
@@ -209,7 +209,7 @@ def agency_admit(request):
     if errors:
         return _agency_list_page(request, form=form, errors=errors, error_message=str(FIX_FIELDS))
     try:
-        agency = services.agency_admit(
+        agency = registry.agency_admit(
             actor=request.user,
             organization_id=int(form["organization"]) if form["organization"].isdigit() else None,
             services=form["services"],
@@ -323,7 +323,7 @@ def agency_qualification(request, pk: int):
         errors.setdefault("name", []).append(_("This field is required."))
     if not errors:
         try:
-            qualification = services.qualification_add(
+            qualification = registry.qualification_add(
                 actor=request.user,
                 agency=agency,
                 name=form["name"],
@@ -365,7 +365,7 @@ def agency_penalty(request, pk: int):
     decided_on = _date(form["decided_on"], "decided_on", errors)
     if not errors:
         try:
-            services.penalty_record(
+            registry.penalty_record(
                 actor=request.user,
                 agency=agency,
                 decided_on=decided_on,
@@ -421,11 +421,11 @@ def voucher_list(request):
     if status in VoucherStatus.values:
         qs = qs.filter(status=status)
     year = timezone.localdate().year
-    vouchers = list(qs[:200])
-    redemptions = [v.redemption for v in vouchers if hasattr(v, "redemption")]
+    shown = list(qs[:200])
+    redemptions = [v.redemption for v in shown if hasattr(v, "redemption")]
     links = _claim_links(request.user, redemptions)
     rows = []
-    for v in vouchers:
+    for v in shown:
         redemption = getattr(v, "redemption", None) if hasattr(v, "redemption") else None
         rows.append(
             {
@@ -460,7 +460,7 @@ def voucher_bulk(request):
         messages.error(request, _("Choose an Excel file."))
         return redirect("voucher-list")
     try:
-        report = services.vouchers_issue_from_sheet(
+        report = vouchers.vouchers_issue_from_sheet(
             actor=request.user, program_code=request.POST.get("program", ""), upload=upload
         )
         request.session["voucher_bulk_report"] = {
@@ -544,7 +544,7 @@ def voucher_claim(request, pk: int):
     amount = _money(raw, "amount", errors)
     if amount is not None:
         try:
-            claim = services.voucher_claim_create(
+            claim = vouchers.voucher_claim_create(
                 actor=request.user, voucher=voucher, amount=amount
             )
         except InvalidInput as exc:
@@ -585,7 +585,7 @@ def _voucher_by_code(code: str) -> Voucher | None:
     if not code:
         return None
     try:
-        return services.voucher_for_code(code)
+        return vouchers.voucher_for_code(code)
     except NotFound:
         return None
 
@@ -687,7 +687,7 @@ def voucher_redeem(request):
             error_message=str(FIX_FIELDS),
         )
     try:
-        services.voucher_redeem(
+        vouchers.voucher_redeem(
             actor=request.user,
             voucher=voucher,
             agency_id=agency.pk,
@@ -729,7 +729,7 @@ def voucher_redeem(request):
 def voucher_verify(request, code: str):
     """Public: what a QR code points at. Someone acting for an agency is offered the redemption."""
     try:
-        voucher = services.voucher_for_code(code)
+        voucher = vouchers.voucher_for_code(code)
     except DomainError:
         voucher = None
     today = timezone.localdate()

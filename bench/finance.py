@@ -1,10 +1,11 @@
 """finance.commits_per_s: award commitments per second under 8 concurrent workers; baseline: plain
 single-row ``UPDATE ... SET committed = committed + x`` statements by 8 workers, in the same run.
 
-A commitment is what the final approval adds to its transaction (``finance.services.award_commit``):
-the audit head lock (lock order), the conditional budget UPDATE, a ledger row and a hash-chained
-audit row, committed. Every commitment of a programme touches the same budget row, and every
-audited write serialises on the audit chain's head, so this measures the contended path.
+A commitment is what the final approval adds to its transaction (``finance.services.budget.award_commit``):
+the conditional budget UPDATE, a ledger row and a keyed audit row (one INSERT: the audit log takes
+no lock in a change's transaction since the sealer links entries later), committed. Every
+commitment of a programme touches the same budget row, so this measures the contended path.
+Target: ratio >= 0.5.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
-from stdnum.cn import uscc
 
 from bench.common import Figure
+from demo.seed import seed_demo
 from finance.models import Budget
-from finance.services import award_commit
-from grants.demo import seed_demo
-from grants.models import Application, Organization, Program, User
+from finance.services.budget import award_commit
+from grants.models import Application, Program, User
+from tests.support.factories import OrganizationFactory
 
 WORKERS = 8
 AMOUNT = Decimal("1000.00")
@@ -56,17 +57,15 @@ def _in_parallel(jobs: list[list], work) -> float:
     return elapsed
 
 
-def run(per_worker: int = 50) -> list[Figure]:
+def run(per_worker: int = 50, quick: bool = False) -> list[Figure]:
+    if quick:
+        per_worker = 3
     year = timezone.localdate().year
     seed_demo(year)
     total = WORKERS * per_worker
     program = Program.objects.get(code="cert-subsidy")
     reviewer = User.objects.get(username="reviewer-region")
-    body = "91650102MA0077777"
-    org, _ = Organization.objects.get_or_create(
-        uscc=body + uscc.calc_check_digit(body),
-        defaults={"name": "财务基准测试有限公司", "kind": "enterprise", "district_id": "650102"},
-    )
+    org = OrganizationFactory(name="财务基准测试有限公司")
     apps = Application.objects.bulk_create(
         [
             Application(
@@ -110,8 +109,8 @@ def run(per_worker: int = 50) -> list[Figure]:
             total / commit_s,
             "1/s",
             total / plain_s,
-            f"{total} award commitments (lock order, conditional UPDATE, ledger row, audit row, "
+            f"{total} award commitments (conditional UPDATE, ledger row, audit row, "
             f"commit) by {WORKERS} concurrent workers on one budget; baseline: as many plain "
-            "single-row UPDATE committed = committed + x by 8 workers in the same run",
+            "single-row UPDATE committed = committed + x by 8 workers in the same run; target ratio >= 0.5",
         )
     ]

@@ -1,19 +1,22 @@
 """Letter figures: warm render time, PDF size, and 1,000 letters through real Celery workers.
 
-- ``letters.render_ms_median``: one award letter's HTML rendered by the warm
-  renderer (one FontConfiguration, pre-parsed stylesheet, cut-down font);
-  baseline: ``weasyprint.HTML(string=...).write_pdf()`` of the same HTML with
-  the same stylesheet inline and default settings (full Noto font), same run.
-- ``letters.pdf_kb``: that PDF's size; baseline: the default-settings PDF.
+- ``letters.render_ms_median``: one award letter as issued — its HTML rendered as PDF/A-3b
+  by the warm renderer (one FontConfiguration, pre-parsed stylesheet, cut-down fonts) and
+  signed with the issuing authority's key (pre-parsed once per process); baseline: plain
+  WeasyPrint, the same HTML rendered by ``weasyprint.HTML(string=…).write_pdf()`` with a
+  fresh ``FontConfiguration`` each time, the stylesheet inline and the system's Noto CJK
+  fonts (HarfBuzz subsetting, ``libharfbuzz-subset0``), same run.
+- ``letters.pdf_kb``: that signed letter's size; baseline: the plain WeasyPrint PDF.
 - ``letters.batch_1000_s``: 1,000 approved applications, one ``letters.issue``
   task each on Redis, consumed by worker processes started here (prefork, one
   process per core) until every letter is stored; baseline: the same 1,000
-  letters' HTML rendered sequentially in this process by the warm renderer.
+  letters rendered and signed sequentially in this process by the warm renderer.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import os
 import signal
 import subprocess
@@ -22,42 +25,27 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from pypdf import PdfReader
 
-from bench.api import FIELDS, PDF
 from bench.common import Figure, median_ms
+from demo.seed import seed_demo
 from grants.audit import audit_record
-from grants.demo import seed_demo
-from grants.models import Application, Membership, Organization, Status, User
-from grants.services import application_create, attachment_add
+from grants.models import Application, Organization, Status
 from letters.models import Letter, LetterStatus
 from rules.models import Evaluation
-from workflows.lifecycle import decide as decision_record
-from workflows.lifecycle import submit as application_submit
+from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
+from tests.support.personas import APPLICANT, REVIEW_CHAIN
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 1000
 
 
-def _approved_application(user: User, org: Organization) -> Application:
-    app = application_create(
-        actor=user,
-        program_code="cert-subsidy",
-        organization_id=org.pk,
-        fields=FIELDS | {"certificate_number": "LETTER-0"},
-        cost_lines=[{"kind": "certification_fee", "amount": "35000.00", "reference": "INV-L0"}],
+def _approved_application(org: Organization) -> Application:
+    """A ¥35,000 cert-subsidy claim approved at every level (the shared test factory)."""
+    return SubmittedApplicationFactory(
+        organization=org, tag="LETTER-0", fee="35000.00", approved_by=REVIEW_CHAIN
     )
-    for kind in ("certificate", "invoice"):
-        attachment_add(
-            actor=user, application=app, kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", PDF)
-        )
-    app = application_submit(actor=user, application=app)
-    for name in ("reviewer-tianshan", "reviewer-city", "reviewer-region"):
-        app = decision_record(
-            application=app, actor=User.objects.get(username=name), decision="approve"
-        )
-    return app
 
 
 def _clone_approved(template: Application, count: int) -> list[int]:
@@ -210,54 +198,58 @@ def _batch_figure(ids: list[int], baseline_s: float) -> Figure:
         baseline_s,
         f"{done}/{len(ids)} letters issued ({awarded} awarded, {numbers} distinct numbers) by "
         f"{count} worker process(es) on Redis, from first enqueue to last PDF stored; "
-        "baseline: the same letters' HTML rendered sequentially in one warm process",
+        "baseline: the same letters rendered and signed sequentially in one warm process",
     )
 
 
-def run(repeat: int = 40) -> list[Figure]:
+def run(repeat: int = 40, batch: int = BATCH, quick: bool = False) -> list[Figure]:
+    if quick:
+        repeat, batch = 3, 10
     import weasyprint
     from django.utils import timezone
-    from stdnum.cn import uscc
+    from weasyprint.text.fonts import FontConfiguration
 
-    from letters.pdf import SCHEME, renderer, resolve
+    from letters.pdf import SCHEME, font_face_css, renderer, resolve
     from letters.qr import qr_png, qr_src
-    from letters.services import letter_html
+    from letters.services import letter_html, letter_sign
 
     seed_demo(timezone.localdate().year)
-    user = User.objects.get(username="applicant")
-    body = "91650102MA0055555"  # bench.api, .review and .finance use 99999, 88888 and 77777
-    org, _created = Organization.objects.get_or_create(
-        uscc=body + uscc.calc_check_digit(body),
-        defaults={
-            "name": "乌鲁木齐天山新材料科技有限公司",
-            "kind": "enterprise",
-            "district_id": "650102",
-        },
-    )
-    Membership.objects.get_or_create(user=user, organization=org)
-    app = _approved_application(user, org)  # eager: its letter is issued on commit
+    org = OrganizationFactory(name="乌鲁木齐天山新材料科技有限公司", members=[APPLICANT])
+    app = _approved_application(org)  # eager: its letter is issued on commit
     letter = Letter.objects.get(application=app)
     html = letter_html(letter)
 
     warm = renderer()
-    ours = warm.render(html)
-    render_ms = median_ms(lambda i: warm.render(html), repeat)
 
+    def issued() -> bytes:  # what a worker does between reserve and store
+        return letter_sign(letter, warm.render_letter(html))
+
+    ours = issued()
+    render_ms = median_ms(lambda i: issued(), repeat)
+
+    # the same page for plain WeasyPrint: the stylesheet inline with the font stacks of each
+    # style but without our @font-face rules (so the system's Noto CJK faces), the QR code
+    # as a data: URL, a fresh FontConfiguration each time
     css = resolve(f"{SCHEME}static/letters/letter.css").read_text(encoding="utf-8")
-    # the same page for default WeasyPrint: stylesheet inline, the QR code as a data: URL
+    stacks = "\n".join(r for r in font_face_css().splitlines() if not r.startswith("@font-face"))
     qr = "data:image/png;base64," + base64.b64encode(qr_png(letter.code)).decode("ascii")
-    plain_html = html.replace("</head>", f"<style>{css}</style></head>").replace(
+    plain_html = html.replace("</head>", f"<style>{css}\n{stacks}</style></head>").replace(
         qr_src(letter.code), qr
     )
-    plain = weasyprint.HTML(string=plain_html).write_pdf()
-    plain_ms = median_ms(lambda i: weasyprint.HTML(string=plain_html).write_pdf(), 10, warmup=2)
 
-    ids = _clone_approved(app, BATCH)
+    def plain_render() -> bytes:
+        return weasyprint.HTML(string=plain_html).write_pdf(font_config=FontConfiguration())
+
+    plain = plain_render()
+    plain_ms = median_ms(lambda i: plain_render(), 10, warmup=2)
+
+    pages = len(PdfReader(io.BytesIO(ours)).pages)
+    ids = _clone_approved(app, batch)
     started = time.perf_counter()
-    for _ in range(BATCH):
-        warm.render(html)
+    for _ in range(batch):
+        issued()
     sequential_s = time.perf_counter() - started
-    batch = _batch_figure(ids, sequential_s)
+    batch_figure = _batch_figure(ids, sequential_s)
 
     return [
         Figure(
@@ -265,16 +257,19 @@ def run(repeat: int = 40) -> list[Figure]:
             render_ms,
             "ms",
             plain_ms,
-            f"median of {repeat} renders of one award letter (one A4 page) in a warm process: reused "
-            "FontConfiguration, pre-parsed CSS, cut-down GB 2312 font; baseline: "
-            "weasyprint.HTML(string).write_pdf() of the same HTML and CSS with default settings",
+            f"median of {repeat} issues of one award letter ({pages} A4 pages, GB/T 9704) in a warm "
+            "process: PDF/A-3b render (reused FontConfiguration, pre-parsed CSS, cut GB 2312 "
+            "faces) plus its signature (pre-parsed key); baseline: plain WeasyPrint, "
+            "weasyprint.HTML(string).write_pdf() of the same HTML and CSS with a fresh "
+            "FontConfiguration and the system Noto CJK fonts",
         ),
         Figure(
             "letters.pdf_kb",
             len(ours) / 1024,
             "KB",
             len(plain) / 1024,
-            "size of that letter; baseline: the default-settings PDF (full Noto Serif CJK subset)",
+            "size of that signed PDF/A letter; baseline: the plain WeasyPrint PDF "
+            "(system Noto CJK subsets)",
         ),
-        batch,
+        batch_figure,
     ]

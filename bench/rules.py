@@ -8,34 +8,33 @@ the same way but has no trace, no validation and no data-driven tables.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 from django.utils import timezone
 
 from bench.common import Figure
-from grants.demo import seed_demo
-from grants.models import Program
+from demo.seed import seed_demo
+from rules import library
 from rules.engine import evaluate, yuan
-from rules.seed import ACCREDITED_BODIES, cert_rule_set
-from rules.services import deep_merge, sample_facts
+from tests.support.rules import full_facts
 
 
-def _facts(program: Program) -> dict:
-    base = sample_facts(program)
-    return deep_merge(
-        base,
-        {
-            "submitted_on": f"{program.year}-03-01",
-            "fields": {
-                "standard": "GB/T 29490",
-                "certificate_number": "B-1",
-                "certification_body": ACCREDITED_BODIES[0],
-                "certified_on": f"{program.year}-01-10",
-                "valid_until": f"{program.year + 3}-01-09",
-            },
-            "cost": {"counted_fen": 3_500_000, "excluded_fen": 800_000, "total_fen": 4_300_000},
-            "program": {"cap_fen": 3_000_000},
-        },
+def _accredited_bodies(content: dict) -> list[str]:
+    """The accredited list of the seeded table: its first row's cell is ``"a", "b", ...``."""
+    table = next(t for t in content["tables"] if t["name"] == "certification_body_accredited")
+    return json.loads(f"[{table['rows'][0]['when'][0]}]")
+
+
+ACCREDITED_BODIES = _accredited_bodies(library.rule_set("cert-subsidy"))
+
+
+def _facts() -> dict:
+    """The rule tests' complete claim (tests.support.rules.full_facts): 35,000 counted,
+    8,000 excluded, over a 30,000 cap."""
+    return full_facts(
+        cost={"counted_fen": 3_500_000, "excluded_fen": 800_000, "total_fen": 4_300_000},
+        program={"cap_fen": 3_000_000},
     )
 
 
@@ -108,17 +107,17 @@ def _rate(fn, seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - start)
 
 
-def run() -> list[Figure]:
+def run(quick: bool = False) -> list[Figure]:
+    seconds = 0.2 if quick else 2.0
     seed_demo(timezone.localdate().year)
-    program = Program.objects.get(code="cert-subsidy")
-    content = cert_rule_set()
-    facts = _facts(program)
+    content = library.rule_set("cert-subsidy")
+    facts = _facts()
     engine = evaluate(content, facts)
     python_verdicts, python_award = python_rules(facts)
     assert engine.award_fen == python_award == 3_000_000
     assert [(v.rule, v.passed) for v in engine.verdicts] == [(r, p) for r, p, _ in python_verdicts]
-    engine_rate = _rate(lambda: evaluate(content, facts, sha="bench", trace=True))
-    python_rate = _rate(lambda: python_rules(facts))
+    engine_rate = _rate(lambda: evaluate(content, facts, sha="bench", trace=True), seconds)
+    python_rate = _rate(lambda: python_rules(facts), seconds)
     return [
         Figure(
             "rules.evals_per_s",
@@ -126,6 +125,6 @@ def run() -> list[Figure]:
             "evals/s",
             python_rate,
             "full cert-subsidy rule set (9 decision tables) with trace and bilingual reasons, zen-engine, one "
-            "process; baseline: the same rules hand-written in Python; target >= 2000/s",
+            "process; baseline: the same rules hand-written in Python; target >= 5000/s",
         ),
     ]

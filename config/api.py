@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, DataError, connection
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -139,6 +139,12 @@ class FundflowAPI(NinjaAPI):
                         "schema": {"type": "integer"},
                     }
                 }
+        if any(p.get("in") == "query" for p in params):
+            # answered by the front server (gunicorn, nginx) before the application
+            responses[414] = {
+                "description": "The request line is longer than the front server accepts",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            }
         operation["responses"] = {code: responses[code] for code in sorted(responses)}
 
 
@@ -263,6 +269,14 @@ def on_database_error(request, exc: DatabaseError):
         )
         setattr(response, "conflict_retryable", True)  # noqa: B010  ConflictRetryMiddleware retries
         return response
+    if isinstance(exc, DataError):  # a value the column cannot hold (checked before, mostly)
+        log.warning("data error on %s %s: %s", request.method, request.path, exc)
+        return problem(
+            422,
+            "invalid-input",
+            _("The input is not valid"),
+            _("A value is too long or out of range for what it is stored in."),
+        )
     if db_unavailable(exc):
         response = problem(
             503,

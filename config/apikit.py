@@ -9,7 +9,7 @@ import each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, JsonResponse
@@ -58,6 +58,9 @@ def problem(
     return response
 
 
+COUNT_LIMIT = 10_000
+
+
 def paginate(
     request: HttpRequest, queryset: Pageable[_T], serialize: Callable[[_T], Any]
 ) -> dict[str, Any]:
@@ -79,9 +82,16 @@ def paginate(
         size = 50
     if errors:
         raise InvalidInput(errors)
-    count = queryset.count()
+    # Counting is bounded: past COUNT_LIMIT rows the list says so (count_exact false)
+    # instead of counting every row of a large table on every page.
+    bounded = queryset[: COUNT_LIMIT + 1]
+    counted = len(bounded) if isinstance(bounded, list) else cast(Pageable[_T], bounded).count()
+    exact = counted <= COUNT_LIMIT
+    count = counted if exact else COUNT_LIMIT
     start = (page - 1) * size
-    results = [serialize(obj) for obj in queryset[start : start + size]] if start < count else []
+    rows = list(queryset[start : start + size + 1])
+    has_next = len(rows) > size
+    results = [serialize(obj) for obj in rows[:size]]
 
     def link(n: int) -> str:
         params = request.GET.copy()
@@ -91,7 +101,8 @@ def paginate(
 
     return {
         "count": count,
-        "next": link(page + 1) if start + size < count else None,
+        "count_exact": exact,
+        "next": link(page + 1) if has_next else None,
         "previous": link(page - 1) if page > 1 and count else None,
         "results": results,
     }
@@ -110,6 +121,8 @@ MoneyStr = Annotated[
 
 class Page(Schema):
     count: int
+    # false when the list holds more than COUNT_LIMIT (10,000) rows: count is then that limit
+    count_exact: bool = True
     next: str | None
     previous: str | None
 

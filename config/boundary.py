@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -120,6 +121,15 @@ class InputGuardMiddleware:
                 ]
             except RequestDataTooBig:
                 return self._too_large(request, api)
+            except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent, ValueError):
+                # a body that is not the form it says it is
+                if api:
+                    return problem(
+                        400, "malformed", _("Malformed request"), _("The form body cannot be read.")
+                    )
+                return render(
+                    request, "400.html", {"message": _("The form body cannot be read.")}, status=400
+                )
             if fields:
                 return self._refuse(request, api, fields)
         return None

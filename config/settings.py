@@ -21,6 +21,8 @@ from config.env import (
     env_list,
     env_str,
     env_timezone,
+    signing_keys_from_env,
+    storage_from_env,
 )
 
 # Django's generic classes (ModelAdmin[Program], …) subscriptable at run time, as django-stubs
@@ -73,11 +75,17 @@ INSTALLED_APPS = [
     "workflows",
     "rules",
     "agencies",
+    # the generic steps a programme kind uses (navigation so far): each needs only an application
+    "experts",
+    "notices",
+    "milestones",
     "navigation",
     "indicators",
     "letters",
     "accounts",
     "ops",
+    # last: the demo data may import every app above, and nothing imports it
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -168,7 +176,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never served publicly: attachments go through permission-checked views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # attachments/… and letters/…: MEDIA_ROOT, or an S3-compatible bucket (FILE_STORAGE_URL=s3://…)
+    "default": storage_from_env("FILE_STORAGE_URL"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -187,9 +196,20 @@ vars().update(email_from_env("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fundflow <noreply@localhost>")
 # Absolute address of the web UI, for links in e-mails and letters.
 FUNDFLOW_SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
-# Award letters: the issuing authority and the prefix of letter numbers (乌知运〔2026〕CS-0001号).
+# Letters are issued by the authority of the level that decided (letters.IssuingAuthority,
+# set in the admin). These two are only the city bureau's name and 机关代字 until then.
 FUNDFLOW_LETTER_AUTHORITY = env_str("LETTER_AUTHORITY", "乌鲁木齐市市场监督管理局（知识产权局）")
 FUNDFLOW_LETTER_PREFIX = env_str("LETTER_NUMBER_PREFIX", "乌知运")
+# Letter signatures (letters.signing): keys and certificates, trust roots for checking, and
+# whether an authority without a configured key signs with a self-signed demo certificate.
+FUNDFLOW_LETTER_SIGNING_KEYS = signing_keys_from_env()
+FUNDFLOW_LETTER_TRUST_ROOTS = env_list("LETTER_TRUST_ROOTS", [])
+FUNDFLOW_LETTER_SIGNING_DEMO = env_bool("LETTER_SIGNING_DEMO", True)
+# Licensed faces for the letter styles (letters.pdf): a fontconfig family name or a font file.
+FUNDFLOW_LETTER_FONTS = {
+    style: (env_str(f"LETTER_FONT_{style.upper()}") or "").strip()
+    for style in ("title", "body", "hei", "kai")
+}
 
 # Celery: broker from CELERY_BROKER_URL (make run / make test pass their own Redis),
 # else the file broker under var/ (a separate worker still runs).
@@ -229,7 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     # both are idempotent: hourly means "on the day", whenever the scheduler restarts
     "agency-qualifications": {"task": "agencies.check_qualifications", "schedule": 3600},
     "voucher-expiry": {"task": "agencies.expire_vouchers", "schedule": 3600},
-    # Navigation milestones past their due date are escalated once; hourly is plenty.
+    # Milestones past their due date are escalated once; hourly is plenty. The task lives in
+    # milestones.tasks and keeps the name it had when milestones were navigation's.
     "navigation-overdue-milestones": {"task": "navigation.milestones_overdue", "schedule": 3600},
     # ended API tokens and login records past their retention (LOGIN_LOG_DAYS)
     "accounts-prune": {"task": "accounts.prune", "schedule": 24 * 3600},

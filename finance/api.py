@@ -16,7 +16,6 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from config.apikit import ERRORS, MoneyStr, Page, paginate
-from finance import services
 from finance.models import DisbursementBatch, LedgerEntry, QueueEntry
 from finance.reconciliation import reconciliation_report
 from finance.reports import (
@@ -28,6 +27,7 @@ from finance.reports import (
     payment_file_csv,
     payment_file_xlsx,
 )
+from finance.services import disbursements
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Program, Role
 from grants.presenters import local, money
@@ -352,7 +352,7 @@ def disbursement_list(request, status: str = ""):
 )
 def disbursement_create(request, payload: DisbursementIn):
     _writer(request)
-    batch = services.disbursement_create(
+    batch = disbursements.disbursement_create(
         actor=request.user,
         application_ids=payload.awards,
         tranche_ids=payload.tranches,
@@ -392,7 +392,7 @@ def disbursement_file(request, batch_id: int, format: str = "xlsx"):
 )
 def disbursement_paid(request, batch_id: int, payload: PaidIn):
     _writer(request)
-    services.disbursement_mark_paid(
+    disbursements.disbursement_mark_paid(
         actor=request.user, batch_id=batch_id, reference=payload.reference
     )
     return batch_dict(_batch_or_404(batch_id))
@@ -405,7 +405,7 @@ def disbursement_paid(request, batch_id: int, payload: PaidIn):
 )
 def disbursement_cancel(request, batch_id: int, payload: CancelIn):
     _writer(request)
-    services.disbursement_cancel(actor=request.user, batch_id=batch_id, reason=payload.reason)
+    disbursements.disbursement_cancel(actor=request.user, batch_id=batch_id, reason=payload.reason)
     return batch_dict(_batch_or_404(batch_id))
 
 

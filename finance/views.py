@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from finance import services
 from finance.models import DisbursementBatch, DisbursementItem, LedgerEntry, QueueEntry, Source
 from finance.reconciliation import reconciliation_report
 from finance.reports import (
@@ -28,7 +27,8 @@ from finance.reports import (
     payment_file_csv,
     payment_file_xlsx,
 )
-from grants.errors import DomainError
+from finance.services import disbursements
+from grants.errors import DomainError, InvalidInput
 from grants.models import Jurisdiction, Level, Program, Role, Status
 from grants.pages import forbidden
 from grants.presenters import application_dict
@@ -135,7 +135,7 @@ def allocate(request):
     program = Program.objects.filter(code=request.POST.get("program", "")).first()
     try:
         if program is None:
-            raise services.InvalidInput([{"field": "program", "message": _("Unknown programme.")}])
+            raise InvalidInput([{"field": "program", "message": _("Unknown programme.")}])
         lifecycle.budget_added(
             actor=request.user,
             program=program,
@@ -199,7 +199,7 @@ def batch_create(request):
         return denied
     try:
         ids = [int(v) for v in request.POST.getlist("awards")]
-        batch = services.disbursement_create(
+        batch = disbursements.disbursement_create(
             actor=request.user, application_ids=ids, note=request.POST.get("note", "")
         )
     except (DomainError, ValueError) as exc:
@@ -255,12 +255,12 @@ def batch_action(request, batch_id: int, action: str):
         return denied
     try:
         if action == "paid":
-            services.disbursement_mark_paid(
+            disbursements.disbursement_mark_paid(
                 actor=request.user, batch_id=batch_id, reference=request.POST.get("reference", "")
             )
             messages.success(request, _("Payment recorded."))
         else:
-            services.disbursement_cancel(
+            disbursements.disbursement_cancel(
                 actor=request.user, batch_id=batch_id, reason=request.POST.get("reason", "")
             )
             messages.success(request, _("Batch cancelled; its awards can go into another batch."))

@@ -61,8 +61,9 @@ class KindHooks:
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
     on_final_approval: Callable[[Application, User | None, str], bool] = _award_now
-    # Applications a user sees because of the kind's own records (a partner, a drawn expert).
-    visibility: Callable[[User], Q | None] = _nothing
+    # Applications a user sees because of the kind's own records (a partner, a drawn expert),
+    # given the organisations the user acts for (a list, or a subquery: both work with __in).
+    visibility: Callable[[User, Any], Q | None] = _nothing
     # Web: the kind's block on the applicant's portal home, its panel on an application page,
     # its block in the reviewer's inbox. Each returns None or a block: a dict whose
     # ``template`` the page includes with the dict as ``block``.
@@ -79,7 +80,7 @@ class KindHooks:
     rule_facts: Callable[[Application, dt.date], dict[str, Any] | None] = _nothing
     # Letters: the award letter's template, extra letter kinds with the guard that says when
     # one may be issued, and what the kind adds to a letter's context.
-    award_template: str = "certification"
+    award_template: str = "general"
     letter_kinds: Mapping[str, Callable[[Application], bool]] = field(default_factory=dict)
     letter_context: Callable[[Any], dict[str, Any]] = _no_context
     # Application fields the kind's own records write; the applicant's form cannot change them.
@@ -99,9 +100,10 @@ def register(kind: str, hooks: KindHooks) -> None:
 
 
 def register_defaults() -> None:
-    """The certification subsidy and a general grant need nothing beyond the shared lifecycle."""
-    for kind in (ProgramKind.CERTIFICATION, ProgramKind.GENERAL):
-        _registry.setdefault(kind, DEFAULT)
+    """The certification subsidy and a general grant need nothing beyond the shared lifecycle
+    but their award letter's template (letters: ``certification``, the generic ``general``)."""
+    _registry.setdefault(ProgramKind.CERTIFICATION, KindHooks(award_template="certification"))
+    _registry.setdefault(ProgramKind.GENERAL, DEFAULT)
 
 
 def hooks_for(program: Program | str) -> KindHooks:
@@ -118,11 +120,12 @@ def all_hooks() -> Iterator[KindHooks]:
             yield hooks
 
 
-def visibility_conditions(user: User) -> Q:
-    """The OR of every kind's extra visibility for ``user`` (an empty Q when none)."""
+def visibility_conditions(user: User, organizations: Any) -> Q:
+    """The OR of every kind's extra visibility for ``user`` acting for ``organizations``
+    (an empty Q when none)."""
     condition = Q()
     for hooks in all_hooks():
-        extra = hooks.visibility(user)
+        extra = hooks.visibility(user, organizations)
         if extra is not None:
             condition |= extra
     return condition

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from grants.outbox import outbox_enqueue
+from grants.outbox import outbox_enqueue_many
 
 if TYPE_CHECKING:  # grants.models imports this module at its end
     from grants.models import Application, User
@@ -103,7 +103,9 @@ def notify(
             Notification(user=user, kind=kind, application=application, subject=subject, body=body)
         )
     created = Notification.objects.bulk_create(rows)
-    for note in created:
-        if note.user.email:  # sent by a worker after commit, through the outbox
-            outbox_enqueue("grants.notification_email", notification_id=note.pk)
+    # e-mails are sent by a worker after commit, through the outbox
+    outbox_enqueue_many(
+        "grants.notification_email",
+        [{"notification_id": note.pk} for note in created if note.user.email],
+    )
     return created

@@ -63,39 +63,57 @@ class OutboxMessage(models.Model):
 
 def outbox_enqueue(task: str, **kwargs: Any) -> OutboxMessage:
     """A side effect of the current transaction: stored with it, handed to Celery after commit."""
+    return outbox_enqueue_many(task, [kwargs])[0]
+
+
+def outbox_enqueue_many(task: str, kwargs_list: list[dict[str, Any]]) -> list[OutboxMessage]:
+    """Several messages of one task, one INSERT (a notification to each reviewer of a level)."""
+    if not kwargs_list:
+        return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the transaction of its cause")
-    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(lambda: dispatch([message.pk]))
-    return message
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task=task, kwargs=kwargs) for kwargs in kwargs_list]
+    )
+    transaction.on_commit(lambda: hand_over(messages))
+    return messages
 
 
 def dispatch(ids: list[int]) -> int:
+    """Hand these messages (by id; those not done) to the broker (see ``hand_over``)."""
+    return hand_over(list(OutboxMessage.objects.filter(pk__in=ids, done_at__isnull=True)))
+
+
+def hand_over(messages: list[OutboxMessage]) -> int:
     """Hand these messages to the broker; a broker fault is logged and left to the sweep.
 
-    Never raises: it runs after commit, when the change it follows is already saved.
+    Never raises: it runs after commit, when the change it follows is already saved. One
+    UPDATE marks every message handed over.
     """
-    sent = 0
-    _load_tasks()
-    messages = list(OutboxMessage.objects.filter(pk__in=ids, done_at__isnull=True))
     if not messages:
         return 0
+    _load_tasks()
     if current_app.conf.task_always_eager:  # the test suite: run in-process, no broker
-        return sum(_hand_over(message, None) for message in messages)
-    try:
-        pooled = current_app.pool.acquire(block=True, timeout=BROKER_TIMEOUT)
-    except Exception as exc:  # no connection to be had at all: every message waits
-        log.warning("outbox: no broker connection: %s", exc)
-        return 0
-    with pooled as connection:
-        for message in messages:
-            sent += _hand_over(message, connection)
-    return sent
+        sent = [m.pk for m in messages if send(m, None)]
+    else:
+        try:
+            pooled = current_app.pool.acquire(block=True, timeout=BROKER_TIMEOUT)
+        except Exception as exc:  # no connection to be had at all: every message waits
+            log.warning("outbox: no broker connection: %s", exc)
+            return 0
+        with pooled as connection:
+            sent = [m.pk for m in messages if send(m, connection)]
+    if sent:
+        OutboxMessage.objects.filter(pk__in=sent).update(
+            dispatched_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        )
+    return len(sent)
 
 
-def _hand_over(message: OutboxMessage, connection: Any) -> int:
-    # One quick attempt: a web request must not wait out kombu's reconnect schedule, and
-    # the result backend is never asked (its reconnect loop would take tens of seconds).
+def send(message: OutboxMessage, connection: Any) -> bool:
+    """One message to Celery. One quick attempt: a web request must not wait out kombu's
+    reconnect schedule, and the result backend is never asked (its reconnect loop would
+    take tens of seconds)."""
     try:
         if connection is not None:
             connection.ensure_connection(
@@ -112,11 +130,8 @@ def _hand_over(message: OutboxMessage, connection: Any) -> int:
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=F("attempts") + 1, last_error=str(exc)[:2000]
         )
-        return 0
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        dispatched_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-    )
-    return 1
+        return False
+    return True
 
 
 def _load_tasks() -> None:

@@ -8,12 +8,11 @@ lives in the kernel.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms, remove_perm
+from django.db.models import Q
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from grants.audit import audit_record
 from grants.models import Jurisdiction, Level, Role, RoleAssignment, User
@@ -60,27 +59,30 @@ def reviewer_dismiss(*, role: RoleAssignment, actor: User | None = None) -> None
         role.delete()
 
 
+# A jurisdiction's path lists its ancestors' codes from the region down
+# ("650000/650100/650102"), so a level's place in a district's path is its depth.
+LEVEL_DEPTH: dict[str, int] = {Level.REGION: 0, Level.CITY: 1, Level.DISTRICT: 2}
+
+
 def reviewers_at(level: str, district: Jurisdiction) -> list[User]:
-    """Active users who review ``level`` for an organisation in ``district``."""
+    """Active users who review ``level`` for an organisation in ``district``: one query over
+    guardian's object permissions (directly or through a group) on that level's jurisdiction."""
     codes = district.path.split("/")
-    places = Jurisdiction.objects.filter(code__in=codes, level=level)
-    users: dict[int, User] = {}
-    for place in places:
-        # guardian annotates the result as ``Any | list[str]``; without attach_perms it is
-        # a queryset of users.
-        holders = cast(
-            "QuerySet[User]",
-            get_users_with_perms(
-                place,
-                only_with_perms_in=["review_in"],
-                with_superusers=False,
-                with_group_users=True,
-            ),
-        )
-        for user in holders:
-            if user.is_active:
-                users[user.pk] = user
-    return list(users.values())
+    depth = LEVEL_DEPTH.get(level)
+    if depth is None or depth >= len(codes):
+        return []
+    code = codes[depth]
+    jurisdiction_type = ContentType.objects.get_for_model(Jurisdiction)  # cached per process
+    granted = Q(
+        userobjectpermission__permission__codename="review_in",
+        userobjectpermission__content_type=jurisdiction_type,
+        userobjectpermission__object_pk=code,
+    ) | Q(
+        groups__groupobjectpermission__permission__codename="review_in",
+        groups__groupobjectpermission__content_type=jurisdiction_type,
+        groups__groupobjectpermission__object_pk=code,
+    )
+    return list(User.objects.filter(granted, is_active=True).distinct().order_by("pk"))
 
 
 def administrators() -> list[User]:

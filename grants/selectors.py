@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -22,6 +24,7 @@ from grants.models import (
 
 # Per-request caches kept on the user object (a signed-in User) under these names.
 _ROLES_CACHE = "_fundflow_roles"
+_ORGS_CACHE = "_fundflow_organizations"
 _JURISDICTIONS_CACHE = "_fundflow_review_jurisdictions"
 
 
@@ -35,6 +38,24 @@ def user_roles(user: Viewer) -> set[str]:
             cached.add(Role.ADMIN)
         user.__dict__[_ROLES_CACHE] = cached
     return cached
+
+
+def member_organization_ids(user: Viewer) -> list[int]:
+    """The organisations ``user`` acts for (ids), once per request (cached on the user)."""
+    if not signed_in(user):
+        return []
+    cached: list[int] | None = getattr(user, _ORGS_CACHE, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+        )
+        user.__dict__[_ORGS_CACHE] = cached
+    return cached
+
+
+def memberships_changed(user: Viewer) -> None:
+    """Forget the cached organisations of ``user`` (after it joined or registered one)."""
+    user.__dict__.pop(_ORGS_CACHE, None)
 
 
 def has_role(user: Viewer, *roles: str) -> bool:
@@ -89,17 +110,37 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
     qs = Application.objects.select_related("program", "organization", "organization__district")
     if not signed_in(user):
         return qs.none()
-    mine = Membership.objects.filter(user=user).values("organization_id")
-    # what a programme kind adds (navigation: its partner agencies and drawn experts)
-    own = Q(organization_id__in=mine) | visibility_conditions(user)
-    if sees_everything(user):
-        return qs.filter(own | Q(submitted_at__isnull=False))
-    condition = own
-    for jurisdiction in reviewer_jurisdictions(user):
-        condition |= Q(
-            submitted_at__isnull=False, organization__district__path__startswith=jurisdiction.path
-        )
-    return qs.filter(condition)
+    # the organisations one acts for, as a literal list (one cached query), and what a
+    # programme kind adds (navigation: its partner agencies and drawn experts)
+    conditions: list[Q] = []
+    everything = sees_everything(user)
+    # staff lists stay flat: their (usually no) organisations as a literal list, one
+    # cached query; applicants and reviewers: a subquery of the same statement
+    mine: Any = (
+        member_organization_ids(user)
+        if everything
+        else Membership.objects.filter(user=user).values("organization_id")
+    )
+    if not everything or mine:
+        conditions.append(Q(organization_id__in=mine))
+    extra = visibility_conditions(user, mine)
+    if extra:
+        conditions.append(extra)
+    if everything:
+        # finance, auditors, administrators: every submitted application, without a
+        # subquery unless they also act for an organisation or are drawn as experts
+        conditions.append(Q(submitted_at__isnull=False))
+    else:
+        for jurisdiction in reviewer_jurisdictions(user):
+            conditions.append(
+                Q(
+                    submitted_at__isnull=False,
+                    organization__district__path__startswith=jurisdiction.path,
+                )
+            )
+    if not conditions:  # nothing at all (an empty Q would mean "everything")
+        return qs.none()
+    return qs.filter(reduce(operator.or_, conditions))
 
 
 def applications_for_statistics() -> QuerySet[Application]:

@@ -50,7 +50,7 @@ from grants.models import (
     validate_uscc,
 )
 from grants.second_factor import second_factor_required
-from grants.selectors import is_member
+from grants.selectors import is_member, memberships_changed
 from grants.transitions import transition
 from grants.uploads import check_upload
 
@@ -340,6 +340,7 @@ def organization_register(
                 address=address,
             )
             Membership.objects.create(user=actor, organization=org, role=Membership.Role.OWNER)
+            memberships_changed(actor)
             RoleAssignment.objects.get_or_create(
                 user=actor, role=Role.APPLICANT, level="", jurisdiction=None
             )

@@ -4,7 +4,55 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.errors import DomainError
 from letters import services
-from letters.models import Letter, LetterTemplate, ReissueBatch
+from letters.models import (
+    IssuingAuthority,
+    Letter,
+    LetterTemplate,
+    ProgramLetterSettings,
+    ReissueBatch,
+)
+
+
+@admin.register(IssuingAuthority)
+class IssuingAuthorityAdmin(admin.ModelAdmin):
+    """发文机关: who issues a level's letters. The districts' 代字 start as placeholders."""
+
+    list_display = ("jurisdiction", "name", "code_prefix", "reconsideration_body", "has_seal")
+    search_fields = ("name", "code_prefix", "jurisdiction__name")
+    readonly_fields = ("jurisdiction", "updated_at")
+
+    def has_add_permission(self, request):
+        return False  # one per jurisdiction, made for each
+
+    @admin.display(boolean=True, description=_("seal image"))
+    def has_seal(self, obj):
+        return bool(obj.seal)
+
+    def changelist_view(self, request, extra_context=None):
+        services.authorities_ensure()  # every jurisdiction listed, before its first letter
+        return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters keep pointing at the authority that issued them
+
+
+@admin.register(ProgramLetterSettings)
+class ProgramLetterSettingsAdmin(admin.ModelAdmin):
+    list_display = ("program", "regulation", "issuer_level", "reconsideration_body", "copy_to")
+    readonly_fields = ("program",)
+
+    def changelist_view(self, request, extra_context=None):
+        from grants.models import Program
+
+        for program in Program.objects.filter(letter_settings__isnull=True):
+            services.letter_settings(program)
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False  # one per programme, made for each
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(LetterTemplate)
@@ -52,6 +100,7 @@ class LetterAdmin(admin.ModelAdmin):
         "organization_name",
         "amount",
         "issued_at",
+        "issuer_name",
         "size",
         "render_ms",
     )

@@ -10,10 +10,11 @@ import datetime as dt
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema
+from ninja.files import UploadedFile
 
 from config.apikit import Problem
-from grants.errors import NotFound
+from grants.errors import NotFound, TooLarge
 from grants.selectors import visible_application
 from letters import services
 
@@ -68,3 +69,48 @@ def letter_pdf(letter, filename: str) -> FileResponse:
 )
 def letter_verify(request, code: str):
     return services.verification_dict(services.letter_by_code(code))
+
+
+class SignatureOut(Schema):
+    present: bool = Field(description="the file carries a digital signature")
+    valid: bool = Field(description="intact, trusted, and covering the whole file")
+    intact: bool = Field(description="the signed bytes are unchanged")
+    trusted: bool = Field(description="the certificate is one the fund's authorities sign with")
+    covers_whole_file: bool
+    signer: str = Field(description="who signed: the issuing authority")
+    signed_at: dt.datetime | None
+
+
+class VerifyFileOut(Schema):
+    valid: bool = Field(
+        description="the very file the fund issued, the version in force, its signature intact"
+    )
+    matched: bool = Field(description="its SHA-256 is that of a letter the fund issued")
+    kind: str | None
+    kind_label: str | None
+    number: str | None
+    organization: str | None
+    program: str | None
+    amount: str | None
+    issued_at: dt.datetime | None
+    sha256: str = Field(description="the SHA-256 of the uploaded file")
+    status: str | None = Field(description="issued, superseded or revoked, when matched")
+    code: str | None = Field(description="the letter's verification code, when matched")
+    signature: SignatureOut
+
+
+@router.post(
+    "/letters/verify",
+    auth=None,
+    response={200: VerifyFileOut, 400: Problem, 413: Problem, 422: Problem},
+    summary="Upload a letter's PDF: is it the genuine, current version? Public, no login",
+    description=(
+        "The server compares the file's SHA-256 with the letters it issued and checks the "
+        "digital signature. ``valid: false`` for a PDF the fund did not issue (one changed "
+        "byte is enough), a superseded or a revoked version."
+    ),
+)
+def letter_verify_file(request, file: File[UploadedFile]):
+    if (file.size or 0) > services.VERIFY_MAX_BYTES:
+        raise TooLarge(_("This file is too large to be one of our letters."))
+    return services.letter_verify_file(file.read())

@@ -1,25 +1,29 @@
 """Award letters, refusal notices and acceptance certificates: versioned templates, issued
-letters, batch re-issues.
+letters, batch re-issues, and who issues them.
 
 A letter is issued once per (application, kind, version): the unique constraint
 makes the Celery task idempotent. An application has at most one chain of
 versions per kind: its decision letter (award or refusal) and, for a navigation
 project, its acceptance certificate (验收证书); each chain is re-issued and
-superseded on its own. Its number (乌知运〔2026〕CS-0001号) comes
-from a gap-free, row-locked counter per number prefix and programme year; its
-verification code is 192 random bits. The stored PDF and its SHA-256 never
-change; a correction is a new version, and the older one is superseded.
+superseded on its own. It is issued in the name of an ``IssuingAuthority`` (the
+bureau of the level that decided); its number (乌知运〔2026〕12号) comes from that
+authority's gap-free, row-locked counter per 机关代字 and year of issue; its
+verification code is 120 random bits in Crockford base32 (``letters.codes``;
+letters issued before it keep their 192-bit URL-safe codes). The stored PDF and its
+SHA-256 never change; a correction is a new version, and the older one is superseded.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import MONEY
+from grants.models import MONEY, Level
 
 
 class TemplateKind(models.TextChoices):
@@ -28,6 +32,7 @@ class TemplateKind(models.TextChoices):
     NAVIGATION = "navigation", _("Patent navigation award letter")
     REFUSAL = "refusal", _("Refusal notice")
     ACCEPTANCE = "acceptance", _("Patent navigation acceptance certificate")
+    GENERAL = "general", _("Award letter (general grant)")
 
 
 class LetterTemplate(models.Model):
@@ -38,7 +43,7 @@ class LetterTemplate(models.Model):
     body = models.TextField(
         _("template"),
         help_text=_(
-            "Django template source; usually extends letters/_base.html. "
+            "Django template source; usually extends letters/_document.html (GB/T 9704). "
             "Letters issued after saving use the new version; issued letters never change."
         ),
     )
@@ -63,6 +68,161 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
+
+
+HAN_ONLY = RegexValidator(
+    r"^[\u4e00-\u9fa5]+$", _("Chinese characters only, without letters, digits or hyphens.")
+)
+SEAL_MAX_BYTES = 1024 * 1024
+
+
+def validate_seal(upload) -> None:
+    """A seal image is a PNG (transparent around the seal) of at most 1 MB, checked by content."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > SEAL_MAX_BYTES:
+        raise ValidationError(_("The seal image may be at most 1 MB."))
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        kind = None
+    finally:
+        upload.seek(0)
+    if kind != "PNG":
+        raise ValidationError(_("The seal image must be a PNG file."))
+
+
+class IssuingAuthority(models.Model):
+    """The authority that issues letters in a jurisdiction's name: the bureau of that level.
+
+    Its name heads the letter in red (发文机关标志) and signs it, its 机关代字 heads the
+    letter's number (乌知运〔2026〕12号), its seal image (if any) is the visible mark of its
+    digital signature, and ``signing_key`` names the key and certificate configured for it
+    by environment (``letters.signing``)."""
+
+    jurisdiction = models.OneToOneField(
+        "grants.Jurisdiction",
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="issuing_authority",
+        verbose_name=_("jurisdiction"),
+    )
+    name = models.CharField(
+        _("name of the authority"),
+        max_length=100,
+        help_text=_(
+            "Printed in red at the head of its letters and as their signature, "
+            "e.g. 乌鲁木齐市市场监督管理局（知识产权局）."
+        ),
+    )
+    code_prefix = models.CharField(
+        _("agency code (机关代字)"),
+        max_length=10,
+        validators=[HAN_ONLY],
+        help_text=_("The head of its letter numbers: 乌知运 gives 乌知运〔2026〕12号."),
+    )
+    reconsideration_body = models.CharField(
+        _("reconsideration body (复议机关)"),
+        max_length=100,
+        help_text=_(
+            "Where its refusals say an applicant may apply for administrative reconsideration, "
+            "e.g. 乌鲁木齐市人民政府. A programme may name another."
+        ),
+    )
+    seal = models.FileField(
+        _("seal image"),
+        upload_to="letters/seals/",
+        blank=True,
+        validators=[validate_seal],
+        help_text=_(
+            "A PNG of the seal on a transparent background, printed 42 mm wide over the "
+            "signature and date as the visible mark of the digital signature. Empty: the "
+            "place of the seal is left blank."
+        ),
+    )
+    signing_key = models.CharField(
+        _("signing key"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The name of its key and certificate in the environment: NAME means "
+            "LETTER_SIGNING_KEY_NAME and LETTER_SIGNING_CERT_NAME. Empty: LETTER_SIGNING_KEY "
+            "and LETTER_SIGNING_CERT (in the demo, a self-signed certificate of its own)."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["jurisdiction"]
+        verbose_name = _("issuing authority")
+        verbose_name_plural = _("issuing authorities")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code_prefix}）"
+
+    def clean(self) -> None:
+        key = (self.signing_key or "").strip()
+        if key and not key.replace("_", "").isalnum():
+            raise ValidationError({"signing_key": _("Use letters, digits and underscores.")})
+        self.signing_key = key.upper()
+
+
+class ProgramLetterSettings(models.Model):
+    """What a programme's letters cite and who issues its awards and certificates."""
+
+    program = models.OneToOneField(
+        "grants.Program",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="letter_settings",
+        verbose_name=_("programme"),
+    )
+    regulation = models.CharField(
+        _("regulation (管理办法)"),
+        max_length=200,
+        help_text=_("The measures the programme's letters cite, without 《》."),
+    )
+    issuer_level = models.CharField(
+        _("level that issues awards"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.CITY,
+        help_text=_(
+            "Award letters and certificates are issued in the name of this level's authority "
+            "(after the last level's approval). Refusals are issued by the level that refused."
+        ),
+    )
+    reconsideration_body = models.CharField(
+        _("reconsideration body (复议机关)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the one configured for the authority that refused."),
+    )
+    reconsideration_days = models.PositiveSmallIntegerField(
+        _("days to apply for reconsideration"), default=60
+    )
+    litigation_months = models.PositiveSmallIntegerField(
+        _("months to bring an administrative lawsuit"), default=6
+    )
+    copy_to = models.CharField(
+        _("copies also to (抄送)"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Offices that receive a copy besides the authorities of the review chain, "
+            "separated by 、 (e.g. 乌鲁木齐市财政局)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("programme letter settings")
+        verbose_name_plural = _("programme letter settings")
+
+    def __str__(self) -> str:
+        return str(self.program)
 
 
 class LetterKind(models.TextChoices):
@@ -136,6 +296,17 @@ class Letter(models.Model):
     )
     number = models.CharField(_("letter number"), max_length=60)
     code = models.CharField(_("verification code"), max_length=64, unique=True)
+    # Who issues it, fixed when it is numbered (None for letters issued before authorities).
+    authority = models.ForeignKey(
+        IssuingAuthority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+        verbose_name=_("issuing authority"),
+    )
+    issuer_name = models.CharField(_("issued in the name of"), max_length=100, blank=True)
+    signed_by = models.CharField(_("signed by (certificate)"), max_length=300, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=LetterStatus.choices, default=LetterStatus.PENDING
     )

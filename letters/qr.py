@@ -17,7 +17,7 @@ import segno
 from django.conf import settings
 
 QR_PREFIX = "fundflow:qr/"
-CODE = re.compile(r"[A-Za-z0-9_-]{16,86}")  # secrets.token_urlsafe output
+CODE = re.compile(r"[A-Za-z0-9_-]{16,86}")  # Crockford codes, and token_urlsafe ones issued before
 
 
 def verify_url(code: str) -> str:

@@ -19,26 +19,38 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from config.apikit import ERRORS, MoneyStr, Page, paginate
+from experts.models import ExpertDraw, ExpertReview
 from grants.errors import Forbidden, InvalidInput, NotFound
-from grants.models import Level, Program, ProgramKind, Role
-from grants.presenters import local, money
+from grants.models import Level, Role
+from grants.presenters import local
 from grants.selectors import (
     applications_visible_to,
     has_role,
     is_member,
-    sees_everything,
-    visible_application,
 )
-from navigation import indicators, services
-from navigation.models import (
-    ExpertDraw,
-    ExpertReview,
-    Milestone,
-    NavigationProject,
-    Notice,
-    Objection,
-    Stage,
+from milestones.models import Milestone
+from navigation import indicators
+from navigation.models import Stage
+from navigation.presenters import (
+    draw_dict,
+    milestone_dict,
+    notice_dict,
+    objection_dict,
+    project_dict,
+    ranking_dict,
+    review_dict,
 )
+from navigation.selectors import (
+    decides,
+    navigation_program,
+    notice_entries,
+    own_review,
+    projects,
+    visible_project,
+)
+from navigation.services import award, joint
+from navigation.services import selection as selecting
+from notices.models import Notice, Objection
 from workflows import lifecycle
 
 router = Router(tags=["navigation"])
@@ -281,212 +293,6 @@ class IndicatorOut(Schema):
     target: int | None
 
 
-# ---------------------------------------------------------------- serialisers
-
-
-def _partners(project: NavigationProject) -> list[str]:
-    return [p.organization.name for p in project.partners.all()]
-
-
-def milestone_dict(m: Milestone, today: dt.date | None = None) -> dict[str, Any]:
-    today = today or timezone.localdate()
-    levels = services.config_for(m.contract.project.application.program).milestone_levels
-    return {
-        "id": m.pk,
-        "position": m.position,
-        "code": m.code,
-        "label": m.display_label,
-        "due_on": m.due_on,
-        "share": m.share,
-        "amount": money(m.tranche.amount),
-        "tranche": m.tranche_id,
-        "tranche_status": m.tranche.status,
-        "status": m.status,
-        "level": levels[m.level_index] if m.status == Milestone.Status.SUBMITTED else None,
-        "overdue": m.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED)
-        and m.due_on < today,
-        "accepted_at": local(m.accepted_at),
-    }
-
-
-def project_dict(project: NavigationProject) -> dict[str, Any]:
-    app = project.application
-    contract = getattr(project, "contract", None)
-    requested = (
-        app.award_amount
-        if project.stage in (Stage.ELIGIBILITY, Stage.EXPERT_REVIEW, Stage.SCORED)
-        else None
-    )
-    return {
-        "id": app.pk,
-        "number": app.number,
-        "program": app.program.code,
-        "organization": app.organization_id,
-        "organization_name": app.organization.name,
-        "status": app.status,
-        "stage": project.stage,
-        "industry": project.industry,
-        "partners": [
-            {
-                "organization": p.organization_id,
-                "name": p.organization.name,
-                "confirmed": p.confirmed_at is not None,
-                "confirmed_at": local(p.confirmed_at),
-            }
-            for p in project.partners.all()
-        ],
-        "budget_plan": project.budget_plan,
-        "budget_total": money(project.budget_total),
-        "deliverables": project.deliverables,
-        "requested_amount": money(requested),
-        "award_amount": money(app.award_amount) if requested is None else None,
-        "score": money(project.score),
-        "notice": project.notice.number if project.notice else None,
-        "contract": None
-        if contract is None
-        else {
-            "number": contract.number,
-            "amount": money(contract.amount),
-            "starts_on": contract.starts_on,
-            "milestones": [
-                milestone_dict(m) for m in contract.milestones.select_related("tranche")
-            ],
-        },
-        "accepted_at": local(project.accepted_at),
-    }
-
-
-def draw_dict(draw: ExpertDraw) -> dict[str, Any]:
-    from navigation.models import Expert
-
-    names = dict(Expert.objects.filter(pk__in=draw.drawn).values_list("pk", "user__username"))
-    return {
-        "id": draw.pk,
-        "project": draw.project_id,
-        "seed": draw.seed,
-        "wanted": draw.wanted,
-        "candidates": draw.candidates,
-        "drawn": draw.drawn,
-        "drawn_usernames": [names.get(pk, "") for pk in draw.drawn],
-        "skipped": draw.skipped,
-        "replaces": draw.replaces_id,
-        "created_at": local(draw.created_at),
-    }
-
-
-def review_dict(review: ExpertReview) -> dict[str, Any]:
-    project = review.project
-    config = services.config_for(project.application.program)
-    declared = review.status in (ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED)
-    return {
-        "id": review.pk,
-        "project": project.pk,
-        "number": project.application.number,
-        "industry": project.industry,
-        "status": review.status,
-        "declared": declared,
-        "application": project_dict(project) | {"fields": project.application.fields}
-        if declared
-        else None,
-        "criteria": [
-            {"code": c["code"], "label": config.criterion_label(c), "weight": c["weight"]}
-            for c in config.criteria
-        ],
-        "scores": review.scores,
-        "total": money(review.total),
-        "comment": review.comment,
-    }
-
-
-def notice_dict(notice: Notice) -> dict[str, Any]:
-    return {
-        "id": notice.pk,
-        "number": notice.number,
-        "program": notice.program.code,
-        "program_name": notice.program.display_name,
-        "status": notice.status,
-        "published_at": local(notice.published_at),
-        "ends_at": local(notice.ends_at),
-        "working_days": notice.working_days,
-        "open_for_objections": notice.is_open_for_objections(),
-        "projects": [
-            {
-                "application": p.pk,
-                "number": p.application.number,
-                "organization_name": p.application.organization.name,
-                "partners": _partners(p),
-                "industry": p.industry,
-                "score": money(p.score),
-                "award_amount": money(p.application.award_amount),
-                "stage": p.stage,
-            }
-            for p in notice.projects.select_related("application__organization")
-            .prefetch_related("partners__organization")
-            .order_by("-score", "pk")
-        ],
-        "objections_open": notice.objections.filter(status=Objection.Status.OPEN).count(),
-    }
-
-
-def objection_dict(o: Objection) -> dict[str, Any]:
-    return {
-        "id": o.pk,
-        "notice": o.notice.number,
-        "project": o.project_id,
-        "name": o.name,
-        "contact": o.contact,
-        "text": o.text,
-        "filed_at": local(o.filed_at),
-        "status": o.status,
-        "resolution": o.resolution,
-        "resolved_at": local(o.resolved_at),
-    }
-
-
-# ---------------------------------------------------------------- access helpers
-
-
-def _projects():
-    return NavigationProject.objects.select_related(
-        "application__program", "application__organization", "notice", "contract"
-    ).prefetch_related("partners__organization")
-
-
-def _visible_project(request, project_id: int) -> NavigationProject:
-    app = visible_application(request.user, project_id)
-    project = _projects().filter(pk=app.pk).first()
-    if project is None:
-        raise NotFound(_("This application is not a navigation project."))
-    return project
-
-
-def _program(code: str) -> Program:
-    program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION).first()
-    if program is None:
-        raise NotFound(_("Unknown navigation programme “%(p)s”.") % {"p": code})
-    return program
-
-
-def _decides(request) -> bool:
-    user = request.user
-    return sees_everything(user) or any(
-        services.acts_at(user, level) for level in (Level.CITY, Level.REGION)
-    )
-
-
-def _own_review(request, review_id: int) -> ExpertReview:
-    review = (
-        ExpertReview.objects.select_related(
-            "expert", "project__application__program", "project__application__organization"
-        )
-        .filter(pk=review_id, expert__user=request.user)
-        .first()
-    )
-    if review is None:
-        raise NotFound(_("No such review assignment."))
-    return review
-
-
 # ---------------------------------------------------------------- joint applications
 
 
@@ -505,7 +311,7 @@ def project_create(request, payload: ProjectIn):
                 }
             ]
         )
-    project = services.project_create(
+    project = joint.project_create(
         actor=request.user,
         program_code=payload.program,
         organization_id=payload.organization,
@@ -516,7 +322,7 @@ def project_create(request, payload: ProjectIn):
         fields=payload.fields,
         cost_lines=[line.dict() for line in payload.cost_lines],
     )
-    return Reply(201, project_dict(_projects().get(pk=project.pk)))
+    return Reply(201, project_dict(projects().get(pk=project.pk)))
 
 
 @router.get(
@@ -526,7 +332,7 @@ def project_create(request, payload: ProjectIn):
 )
 def project_list(request, program: str = "", stage: str = ""):
     visible = applications_visible_to(request.user).values("pk")
-    qs = _projects().filter(pk__in=visible)
+    qs = projects().filter(pk__in=visible)
     if program:
         qs = qs.filter(application__program__code=program)
     if stage:
@@ -540,7 +346,7 @@ def project_list(request, program: str = "", stage: str = ""):
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, **ERRORS})
 def project_detail(request, project_id: int):
-    return project_dict(_visible_project(request, project_id))
+    return project_dict(visible_project(request.user, project_id))
 
 
 @router.post(
@@ -549,9 +355,9 @@ def project_detail(request, project_id: int):
     summary="A partner agency confirms its participation (before submission)",
 )
 def partner_confirm(request, project_id: int, organization_id: int):
-    project = _visible_project(request, project_id)
-    services.partner_confirm(actor=request.user, project=project, organization_id=organization_id)
-    return project_dict(_projects().get(pk=project_id))
+    project = visible_project(request.user, project_id)
+    joint.partner_confirm(actor=request.user, project=project, organization_id=organization_id)
+    return project_dict(projects().get(pk=project_id))
 
 
 @router.get(
@@ -567,7 +373,7 @@ def certificate_download(request, project_id: int):
     from letters.models import LetterKind
     from letters.services import letter_current
 
-    project = _visible_project(request, project_id)  # who sees the application, like its letter
+    project = visible_project(request.user, project_id)  # who sees the application, like its letter
     letter = letter_current(project.application, kinds=(LetterKind.ACCEPTANCE,))
     if letter is None:
         raise NotFound(_("No acceptance certificate has been issued for this project yet."))
@@ -585,8 +391,8 @@ def certificate_download(request, project_id: int):
 def draw_create(request, project_id: int, payload: DrawIn):
     if not has_role(request.user, Role.ADMIN):
         raise Forbidden(_("Only programme administrators draw experts."))
-    project = _visible_project(request, project_id)
-    draw = services.experts_draw(actor=request.user, project=project, seed=payload.seed)
+    project = visible_project(request.user, project_id)
+    draw = selecting.experts_draw(actor=request.user, project=project, seed=payload.seed)
     return Reply(201, draw_dict(draw))
 
 
@@ -598,8 +404,8 @@ def draw_create(request, project_id: int, payload: DrawIn):
 def draw_list(request, project_id: int):
     if not has_role(request.user, Role.ADMIN, Role.AUDITOR):
         raise Forbidden(_("Only administrators and auditors see the draws."))
-    project = _visible_project(request, project_id)
-    return [draw_dict(d) for d in project.draws.all()]
+    project = visible_project(request.user, project_id)
+    return [draw_dict(d) for d in ExpertDraw.objects.filter(project_id=project.pk)]
 
 
 @router.get(
@@ -608,15 +414,19 @@ def draw_list(request, project_id: int):
     summary="The caller's expert review assignments",
 )
 def review_list(request):
-    qs = ExpertReview.objects.select_related(
-        "project__application__program", "project__application__organization"
-    ).filter(expert__user=request.user)
+    qs = (
+        ExpertReview.objects.select_related(
+            "project__program", "project__organization", "project__navigation"
+        )
+        .prefetch_related(notice_entries("project__notice_entries"))
+        .filter(expert__user=request.user)
+    )
     return paginate(request, qs.order_by("-id"), review_dict)
 
 
 @router.get("/reviews/{review_id}", response={200: ReviewOut, **ERRORS})
 def review_detail(request, review_id: int):
-    return review_dict(_own_review(request, review_id))
+    return review_dict(own_review(request.user, review_id))
 
 
 @router.post(
@@ -625,13 +435,13 @@ def review_detail(request, review_id: int):
     summary="Declare no conflict of interest (then see the application), or a conflict (replaced)",
 )
 def review_declare(request, review_id: int, payload: DeclarationIn):
-    review = services.expert_declare(
+    review = selecting.expert_declare(
         actor=request.user,
-        review=_own_review(request, review_id),
+        review=own_review(request.user, review_id),
         conflict=payload.conflict,
         reason=payload.reason,
     )
-    return review_dict(_own_review(request, review.pk))
+    return review_dict(own_review(request.user, review.pk))
 
 
 @router.post(
@@ -640,13 +450,13 @@ def review_declare(request, review_id: int, payload: DeclarationIn):
     summary="Score every weighted criterion (0–100) with a comment",
 )
 def review_scores(request, review_id: int, payload: ScoresIn):
-    services.review_score(
+    selecting.review_score(
         actor=request.user,
-        review=_own_review(request, review_id),
+        review=own_review(request.user, review_id),
         scores=payload.scores,
         comment=payload.comment,
     )
-    return review_dict(_own_review(request, review_id))
+    return review_dict(own_review(request.user, review_id))
 
 
 # ---------------------------------------------------------------- ranking, selection, notice
@@ -658,54 +468,9 @@ def review_scores(request, review_id: int, payload: ScoresIn):
     summary="Ranked projects next to the budget and the programme's target count",
 )
 def ranking(request, code: str):
-    if not _decides(request):
+    if not decides(request.user):
         raise Forbidden(_("The ranking is for the city, the region and administrators."))
-    return ranking_dict(_program(code))
-
-
-def ranking_dict(program: Program) -> dict[str, Any]:
-    """The ranking next to the budget and the target count (the API's and the page's)."""
-    config = services.config_for(program)
-    from finance.services import budget_for
-
-    budget = budget_for(program)
-    zero = "0.00"
-    rows = []
-    running = None
-    for p in services.ranking(program):
-        amount = p.application.award_amount
-        if p.rank is not None and amount is not None:  # type: ignore[attr-defined]  # ranking() annotates rank
-            running = (running or 0) + amount
-        rows.append(
-            {
-                "rank": p.rank,  # type: ignore[attr-defined]
-                "application": p.pk,
-                "number": p.application.number,
-                "organization_name": p.application.organization.name,
-                "partners": _partners(p),
-                "industry": p.industry,
-                "stage": p.stage,
-                "score": money(p.score),
-                "experts_submitted": p.reviews.filter(status=ExpertReview.Status.SUBMITTED).count(),
-                "requested_amount": money(amount),
-                "award_amount": money(amount)
-                if p.stage in (Stage.NOTICE, Stage.AWARDED, Stage.ACCEPTED)
-                else None,
-                "cumulative_requested": money(running) if p.rank is not None else None,  # type: ignore[attr-defined]
-            }
-        )
-    return {
-        "program": program.code,
-        "year": program.year,
-        "target_count": config.target_count,
-        "budget": {
-            "allocated": money(budget.allocated) if budget else zero,
-            "committed": money(budget.committed) if budget else zero,
-            "paid": money(budget.paid) if budget else zero,
-            "available": money(budget.available) if budget else zero,
-        },
-        "results": rows,
-    }
+    return ranking_dict(navigation_program(code))
 
 
 @router.post(
@@ -714,9 +479,9 @@ def ranking_dict(program: Program) -> dict[str, Any]:
     summary="The city's decision on the ranked list: the selected go to public notice",
 )
 def selection(request, code: str, payload: SelectionIn):
-    notice = services.selection_decide(
+    notice = selecting.selection_decide(
         actor=request.user,
-        program=_program(code),
+        program=navigation_program(code),
         selected=[s.dict() for s in payload.selected],
         comment=payload.comment,
     )
@@ -754,7 +519,7 @@ def notice_detail(request, notice_id: int):
     summary="File an objection while the notice runs (no login)",
 )
 def objection_create(request, notice_id: int, payload: ObjectionIn):
-    objection = services.objection_file(
+    objection = selecting.objection_file(
         notice=_notice(notice_id),
         name=payload.name,
         contact=payload.contact,
@@ -773,7 +538,7 @@ def objection_create(request, notice_id: int, payload: ObjectionIn):
     summary="Objections to a notice (city, region, administrators)",
 )
 def objection_list(request, notice_id: int):
-    if not _decides(request):
+    if not decides(request.user):
         raise Forbidden(_("Objections are handled by the city."))
     notice = _notice(notice_id)
     return [objection_dict(o) for o in notice.objections.select_related("notice")]
@@ -788,7 +553,7 @@ def objection_resolve(request, objection_id: int, payload: ResolutionIn):
     objection = Objection.objects.filter(pk=objection_id).first()
     if objection is None:
         raise NotFound(_("No such objection."))
-    services.objection_resolve(
+    selecting.objection_resolve(
         actor=request.user,
         objection=objection,
         outcome=payload.outcome,
@@ -804,7 +569,7 @@ def objection_resolve(request, objection_id: int, payload: ResolutionIn):
 )
 def notice_sign_off(request, notice_id: int):
     with transaction.atomic():
-        signed = services.notice_sign_off(actor=request.user, notice=_notice(notice_id))
+        signed = award.notice_sign_off(actor=request.user, notice=_notice(notice_id))
         lifecycle.awards_approved(
             applications=signed.awards,
             actor=request.user,
@@ -826,7 +591,7 @@ def _visible_milestone(request, milestone_id: int) -> Milestone:
     )
     if milestone is None:
         raise NotFound(_("No such milestone."))
-    _visible_project(request, milestone.contract.project_id)
+    visible_project(request.user, milestone.contract.project_id)
     return milestone
 
 
@@ -836,7 +601,7 @@ def _visible_milestone(request, milestone_id: int) -> Milestone:
     summary="The applicant reports on a milestone",
 )
 def milestone_submit(request, milestone_id: int, payload: MilestoneReportIn):
-    milestone = services.milestone_submit(
+    milestone = award.milestone_submit(
         actor=request.user,
         milestone=_visible_milestone(request, milestone_id),
         report=payload.report,
@@ -850,7 +615,7 @@ def milestone_submit(request, milestone_id: int, payload: MilestoneReportIn):
     summary="A reviewer approves (at the last level: accepted, tranche committed) or returns",
 )
 def milestone_decide(request, milestone_id: int, payload: MilestoneDecisionIn):
-    services.milestone_decide(
+    award.milestone_decide(
         actor=request.user,
         milestone=_visible_milestone(request, milestone_id),
         decision=payload.decision,

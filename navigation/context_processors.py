@@ -11,12 +11,13 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _open_reviews(user) -> int:
-    from navigation.models import ExpertReview, Stage
+    from experts.models import ExpertReview
+    from navigation.models import Stage
 
     return ExpertReview.objects.filter(
         expert__user=user,
         status__in=(ExpertReview.Status.DRAWN, ExpertReview.Status.DECLARED),
-        project__stage=Stage.EXPERT_REVIEW,
+        project__navigation__stage=Stage.EXPERT_REVIEW,
     ).count()
 
 

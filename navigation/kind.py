@@ -3,7 +3,8 @@
 A navigation application is a joint project (``navigation.models.NavigationProject``): its
 partners confirm before it is submitted, the review chain checks eligibility, and the award
 is decided by experts, the city's selection, a public notice and the region's sign-off
-(``navigation.services``) instead of the chain's last approval. Registered by
+(``navigation.services.selection`` and ``.award``, with the ``experts``, ``notices`` and
+``milestones`` steps) instead of the chain's last approval. Registered by
 ``NavigationConfig.ready()`` together with the web hooks of ``navigation.views``.
 """
 
@@ -15,14 +16,16 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from experts.models import ExpertReview
 from finance.models import LedgerEntry
 from grants.kinds import KindHooks
-from grants.models import Application, Membership, Role, Status
+from grants.models import Application, Role, Status
 from grants.selectors import has_role
 from letters.models import Letter, LetterKind
 from letters.services import amount_in_capitals, chinese_date
-from navigation.models import ExpertReview, NavigationProject, Partner, Stage
-from navigation.services import JOINT_FIELDS, eligibility_passed, project_submitted
+from milestones.models import Contract
+from navigation.models import NavigationProject, Partner, Stage
+from navigation.services.joint import JOINT_FIELDS, eligibility_passed, project_submitted
 
 AWARDED = (Status.APPROVED, Status.AWARDED, Status.PAID)
 
@@ -37,11 +40,15 @@ def on_final_approval(application: Application, actor: Any, level: str) -> bool:
     return False
 
 
-def visibility(user: Any) -> Q:
+def visibility(user: Any, organizations: Any) -> Q:
     """Partner agencies see a joint application (they confirm before submission); an expert
-    drawn for a project sees it once they declared no conflict."""
-    mine = Membership.objects.filter(user=user).values("organization_id")
-    condition = Q(pk__in=Partner.objects.filter(organization_id__in=mine).values("project_id"))
+    drawn for a project sees it once they declared no conflict. Nothing for someone who
+    acts for no organisation and is no expert (no subquery: finance's lists stay flat)."""
+    condition = Q()
+    if not isinstance(organizations, list) or organizations:
+        condition |= Q(
+            pk__in=Partner.objects.filter(organization_id__in=organizations).values("project_id")
+        )
     if has_role(user, Role.EXPERT):
         condition |= Q(
             pk__in=ExpertReview.objects.filter(
@@ -70,13 +77,12 @@ def acceptance_facts(letter: Letter) -> dict[str, Any]:
     money paid. Payments count up to the numbering time, so a retried render says the same."""
     project = (
         NavigationProject.objects.filter(pk=letter.application_id)
-        .select_related("contract")
         .prefetch_related("partners__organization")
         .first()
     )
     if project is None:
         return {}
-    contract = getattr(project, "contract", None)
+    contract = Contract.objects.filter(project_id=project.pk).first()
     milestones = (
         list(contract.milestones.select_related("tranche").order_by("position")) if contract else []
     )

@@ -1,7 +1,10 @@
-"""Patent navigation projects (专利导航): joint applications, experts, notice, contract, milestones.
+"""Patent navigation projects (专利导航): the joint application, its partners and its stage.
 
 A navigation project is a ``grants.Application`` of a ``navigation`` programme plus
-the rows here. Its ``stage`` moves only through ``navigation.services``:
+the rows here. The steps after eligibility are apps of their own that need nothing of
+navigation beyond the application: ``experts`` (draw, declaration, scores), ``notices``
+(public notice and objections), ``milestones`` (contract, milestones and their tranches).
+The project's ``stage`` moves only through ``navigation.services``:
 
     eligibility ─▶ expert_review ─▶ scored ─▶ notice ─▶ awarded ─▶ accepted
                                         └▶ not_selected   └▶ withdrawn (objection upheld)
@@ -20,20 +23,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import MONEY, Level, localized
-
-INDUSTRIES = [
-    "先进结构材料",
-    "装备制造",
-    "化工",
-    "新材料",
-    "新能源",
-    "信息产业",
-    "生物医药",
-    "纺织服装",
-]
+from grants.models import Level, localized
 
 
 def default_criteria() -> list[dict]:
@@ -182,68 +175,6 @@ class NavigationConfig(models.Model):
         return localized(item["label"], item.get("label_en", ""))
 
 
-class Expert(models.Model):
-    """A member of the expert pool (评审专家库): a user with the expert role and fields of expertise."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert"
-    )
-    name = models.CharField(_("name"), max_length=100)
-    employer = models.ForeignKey(
-        "grants.Organization",
-        verbose_name=_("employer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="experts",
-        help_text=_("An expert is never drawn for an application of this organisation."),
-    )
-    title = models.CharField(_("title"), max_length=100, blank=True)
-    industries = models.JSONField(_("fields of expertise"), default=list)
-    is_active = models.BooleanField(_("in the pool"), default=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("expert")
-        verbose_name_plural = _("expert pool")
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        if not isinstance(self.industries, list) or any(
-            i not in INDUSTRIES for i in self.industries
-        ):
-            raise ValidationError(
-                {"industries": _("Choose from: %(i)s") % {"i": "、".join(INDUSTRIES)}}
-            )
-
-
-class ExpertConflict(models.Model):
-    """A conflict of interest an expert declared with an organisation, before any draw."""
-
-    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="conflicts")
-    organization = models.ForeignKey(
-        "grants.Organization",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("organisation"),
-    )
-    reason = models.CharField(_("reason"), max_length=200)
-    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("declared conflict of interest")
-        verbose_name_plural = _("declared conflicts of interest")
-        constraints = [
-            models.UniqueConstraint(fields=["expert", "organization"], name="expert_conflict_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.expert} ↔ {self.organization}"
-
-
 class Stage(models.TextChoices):
     ELIGIBILITY = "eligibility", _("Eligibility review")
     EXPERT_REVIEW = "expert_review", _("Expert review")
@@ -255,49 +186,11 @@ class Stage(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted (验收)")
 
 
-class Notice(models.Model):
-    """A public notice (公示) of the projects the city selected, open for objections."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        SIGNED_OFF = "signed_off", _("Signed off by the region")
-
-    number = models.CharField(_("number"), max_length=30, unique=True)
-    program = models.ForeignKey(
-        "grants.Program",
-        on_delete=models.PROTECT,
-        related_name="notices",
-        verbose_name=_("programme"),
-    )
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
-    )
-    published_at = models.DateTimeField(_("published at"))
-    ends_at = models.DateTimeField(_("ends at"))
-    working_days = models.PositiveSmallIntegerField(_("working days"))
-    comment = models.TextField(_("city decision comment"), blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-published_at", "-id"]
-        verbose_name = _("public notice")
-        verbose_name_plural = _("public notices")
-
-    def __str__(self) -> str:
-        return self.number
-
-    def is_open_for_objections(self, at=None) -> bool:
-        return self.status == self.Status.OPEN and (at or timezone.now()) <= self.ends_at
-
-
 class NavigationProject(models.Model):
     """The navigation part of an application: partners, industry, budget plan, stage, score."""
+
+    # the place in its call's ranking, set by navigation.services.selection.ranking (not stored)
+    rank: int | None = None
 
     application = models.OneToOneField(
         "grants.Application",
@@ -317,9 +210,6 @@ class NavigationProject(models.Model):
         _("stage"), max_length=15, choices=Stage.choices, default=Stage.ELIGIBILITY, db_index=True
     )
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
-    notice = models.ForeignKey(
-        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
-    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -334,6 +224,14 @@ class NavigationProject(models.Model):
     @property
     def budget_total(self) -> Decimal:
         return sum((Decimal(row["amount"]) for row in self.budget_plan), Decimal("0.00"))
+
+    @cached_property
+    def notice(self):
+        """The public notice listing the project (``notices.NoticeEntry``), or None before the
+        city's selection. Lists prefetch it (``navigation.selectors.notice_entries``)."""
+        entries = list(self.application.notice_entries.all())  # type: ignore[attr-defined]  # reverse FK of notices.NoticeEntry (another app)
+        latest = max(entries, key=lambda e: e.notice_id, default=None)
+        return latest.notice if latest else None
 
 
 class Partner(models.Model):
@@ -360,178 +258,3 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} + {self.organization}"
-
-
-class ExpertDraw(models.Model):
-    """One random draw of experts for a project, reproducible from its recorded seed.
-
-    ``candidates`` is the ordered pool the draw saw (expert ids), ``skipped`` why each
-    conflicted expert the shuffle reached was passed over, ``drawn`` the experts taken.
-    ``navigation.draw.draw_experts(candidates, conflicts, n, seed)`` gives the same result again.
-    """
-
-    project = models.ForeignKey(NavigationProject, on_delete=models.CASCADE, related_name="draws")
-    seed = models.CharField(_("seed"), max_length=40)
-    wanted = models.PositiveSmallIntegerField(_("experts wanted"))
-    candidates = models.JSONField(_("candidates"), default=list)
-    conflicts = models.JSONField(_("conflicts of the candidates"), default=dict)
-    drawn = models.JSONField(_("drawn"), default=list)
-    skipped = models.JSONField(_("skipped"), default=list)
-    replaces = models.ForeignKey(
-        "ExpertReview", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("expert draw")
-        verbose_name_plural = _("expert draws")
-
-    def __str__(self) -> str:
-        return f"{self.project} seed {self.seed}"
-
-
-class ExpertReview(models.Model):
-    """An expert drawn for a project: declaration first, then scores per criterion."""
-
-    class Status(models.TextChoices):
-        DRAWN = "drawn", _("Drawn, declaration pending")
-        DECLARED = "declared", _("No conflict declared, scoring")
-        CONFLICT = "conflict", _("Conflict declared, replaced")
-        SUBMITTED = "submitted", _("Scores submitted")
-
-    project = models.ForeignKey(NavigationProject, on_delete=models.CASCADE, related_name="reviews")
-    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="reviews")
-    draw = models.ForeignKey(ExpertDraw, on_delete=models.PROTECT, related_name="reviews")
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAWN
-    )
-    declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
-    conflict_reason = models.CharField(_("conflict declared"), max_length=300, blank=True)
-    scores = models.JSONField(_("scores"), default=dict, blank=True)
-    total = models.DecimalField(
-        _("weighted total"), max_digits=6, decimal_places=2, null=True, blank=True
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("expert review")
-        verbose_name_plural = _("expert reviews")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "expert"], name="expert_reviews_project_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project} ← {self.expert}"
-
-
-class Objection(models.Model):
-    """An objection (异议) filed on the public notice page, by anyone; it must be resolved."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DISMISSED = "dismissed", _("Dismissed")
-        UPHELD = "upheld", _("Upheld: the project is withdrawn")
-
-    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="objections")
-    project = models.ForeignKey(
-        NavigationProject,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="objections",
-    )
-    name = models.CharField(_("name"), max_length=100)
-    contact = models.CharField(_("contact"), max_length=100)
-    text = models.TextField(_("objection"))
-    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
-    )
-    resolution = models.TextField(_("resolution"), blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("objection")
-        verbose_name_plural = _("objections")
-
-    def __str__(self) -> str:
-        return f"{self.notice} #{self.pk}"
-
-
-class Contract(models.Model):
-    """The project contract (任务书): the award split into milestones, each with a tranche."""
-
-    project = models.OneToOneField(
-        NavigationProject, on_delete=models.PROTECT, related_name="contract"
-    )
-    number = models.CharField(_("number"), max_length=40, unique=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    starts_on = models.DateField(_("starts on"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-
-    class Meta:
-        verbose_name = _("contract")
-        verbose_name_plural = _("contracts")
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class Milestone(models.Model):
-    """A milestone of a contract: reported by the applicant, reviewed like an application;
-    its acceptance commits its tranche, which finance may then pay."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SUBMITTED = "submitted", _("Submitted, in review")
-        RETURNED = "returned", _("Returned for changes")
-        ACCEPTED = "accepted", _("Accepted")
-
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones")
-    position = models.PositiveSmallIntegerField(_("position"))
-    code = models.SlugField(_("code"), max_length=50)
-    label = models.CharField(_("label"), max_length=100)
-    label_en = models.CharField(_("English label"), max_length=100, blank=True)
-    due_on = models.DateField(_("due on"))
-    share = models.PositiveSmallIntegerField(_("share of the award (%)"))
-    tranche = models.OneToOneField(
-        "finance.Tranche",
-        on_delete=models.PROTECT,
-        related_name="milestone",
-        verbose_name=_("tranche"),
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    report = models.TextField(_("report"), blank=True)
-    level_index = models.PositiveSmallIntegerField(_("review level index"), default=0)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("overdue escalated at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["contract_id", "position"]
-        verbose_name = _("milestone")
-        verbose_name_plural = _("milestones")
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "position"], name="milestone_position")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.contract} #{self.position} {self.label}"
-
-    @property
-    def display_label(self) -> str:
-        return localized(self.label, self.label_en)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from experts.models import Expert, ExpertReview
 from grants.audit import AuditEntry
 from grants.errors import DomainError, InvalidInput, NotFound
 from grants.models import (
@@ -41,30 +42,37 @@ from grants.models import (
     Role,
 )
 from grants.pages import forbidden, refusal_message, refusal_status
-from grants.portal import errors_by_field
+from grants.portal import (
+    cost_rows,
+    errors_by_field,
+    field_specs,
+    posted_cost_lines,
+    posted_fields,
+)
 from grants.reviewers import level_label
 from grants.selectors import applications_visible_to, has_role, is_member, reviewer_jurisdictions
-from navigation import services
-from navigation.api import (
-    _decides,
-    _own_review,
-    _program,
-    _visible_project,
-    milestone_dict,
-    notice_dict,
-    project_dict,
-    ranking_dict,
+from milestones import services as milestone_steps
+from milestones.models import Milestone
+from navigation.models import NavigationProject, Partner, Stage
+from navigation.presenters import milestone_dict, notice_dict, project_dict, ranking_dict
+from navigation.selectors import (
+    RESOLVES_OBJECTIONS,
+    SELECTS,
+    SIGNS_OFF,
+    admitted_agencies,
+    config_for,
+    decides,
+    industries_for,
+    may,
+    milestone_levels,
+    navigation_program,
+    notice_entries,
+    own_review,
+    visible_project,
 )
-from navigation.models import (
-    Expert,
-    ExpertReview,
-    Milestone,
-    NavigationProject,
-    Notice,
-    Objection,
-    Partner,
-    Stage,
-)
+from navigation.services import award, joint
+from navigation.services import selection as selecting
+from notices.models import Notice, Objection
 from workflows import lifecycle
 
 FIX_FIELDS = gettext_lazy("Please correct the marked fields; nothing was saved.")
@@ -77,6 +85,9 @@ MILESTONE_DECISIONS = (
     ("return", gettext_lazy("Return for changes")),
 )
 CHOOSE_A_DECISION = gettext_lazy("Choose a decision")
+# A milestone's audit rows: written as "navigation.milestone" before the model moved to the
+# milestones app (the audit chain is never rewritten), as "milestones.milestone" since.
+MILESTONE_OBJECT_TYPES = (Milestone._meta.label_lower, "navigation.milestone")
 
 
 def _or_404(lookup, *args):
@@ -101,9 +112,7 @@ def navigation_links(user) -> list[dict[str, Any]]:
         links.append(
             {"url": reverse("navigation-partners"), "label": _("Joint projects naming my agency")}
         )
-    if services.may(user, services.SELECTS + services.SIGNS_OFF) or has_role(
-        user, Role.FINANCE, Role.AUDITOR
-    ):
+    if may(user, SELECTS + SIGNS_OFF) or has_role(user, Role.FINANCE, Role.AUDITOR):
         for program in Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True):
             links.append(
                 {
@@ -124,9 +133,9 @@ def inbox_block(user) -> dict[str, Any]:
     for the city and the region the open notices (objections to resolve, sign-off due)."""
     block: dict[str, Any] = {
         "template": "navigation/_inbox_block.html",
-        "milestones": services.milestones_to_decide(user),
+        "milestones": milestone_steps.milestones_to_decide(user, milestone_levels),
     }
-    if services.may(user, services.RESOLVES_OBJECTIONS + services.SIGNS_OFF):
+    if may(user, RESOLVES_OBJECTIONS + SIGNS_OFF):
         block["programs"] = list(
             Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True)
         )
@@ -196,9 +205,7 @@ JOINT_FIELD_INPUTS = {
 
 
 def _apply_context(program, *, form, errors, orgs):
-    from grants.portal import cost_rows, field_specs
-
-    joint = set(services.JOINT_FIELDS)
+    joint_fields = set(joint.JOINT_FIELDS)
     errors = dict(errors or {})
     for name, shown_at in JOINT_FIELD_INPUTS.items():
         if f"fields.{name}" in errors:
@@ -231,15 +238,15 @@ def _apply_context(program, *, form, errors, orgs):
             for m in msgs
         ],
         "organizations": orgs,
-        "agencies": list(services.admitted_agencies()),
-        "industries": services.industries_for(program),
+        "agencies": list(admitted_agencies()),
+        "industries": industries_for(program),
         "plan_rows": plan_rows,
         "field_specs": [
-            f for f in field_specs(program, form["fields"], errors) if f["name"] not in joint
+            f for f in field_specs(program, form["fields"], errors) if f["name"] not in joint_fields
         ],
         "cost_rows": cost_rows(program, form["cost_lines"], errors),
         "cost_kinds": list(program.cost_line_kinds.all()),
-        "lead_kinds": [OrganizationKind(k).label for k in services.LEAD_KINDS],
+        "lead_kinds": [OrganizationKind(k).label for k in joint.LEAD_KINDS],
     }
 
 
@@ -247,16 +254,14 @@ def _apply_context(program, *, form, errors, orgs):
 def project_apply(request, code: str):
     """The joint application form of a navigation programme: lead organisation, partner
     agencies, industry, deliverables, budget plan by year, the programme's other fields and the
-    cost lines. ``navigation.services.project_create`` makes the draft; its errors are shown at
+    cost lines. ``navigation.services.joint.project_create`` makes the draft; its errors are shown at
     their fields with everything typed kept."""
-    from grants.portal import posted_cost_lines, posted_fields
-
     program = Program.objects.filter(code=code, kind=ProgramKind.NAVIGATION, is_active=True).first()
     if program is None:
         raise Http404(_("No such programme."))
     orgs = list(
         Organization.objects.filter(
-            memberships__user=request.user, kind__in=services.LEAD_KINDS
+            memberships__user=request.user, kind__in=joint.LEAD_KINDS
         ).order_by("name", "pk")
     )
     form: dict[str, Any] = {
@@ -290,10 +295,10 @@ def project_apply(request, code: str):
                         }
                     ]
                 )
-            project = services.project_create(
+            project = joint.project_create(
                 actor=request.user,
                 program_code=program.code,
-                organization_id=organization_id,  # type: ignore[arg-type]  # one of orgs' pks (checked)
+                organization_id=organization_id,  # type: ignore[arg-type]  # the service names a bad id at its field
                 partner_ids=[_posted_id(raw) for raw in form["partners"]],
                 industry=form["industry"],
                 budget_plan=[
@@ -301,7 +306,7 @@ def project_apply(request, code: str):
                     for row in form["budget_plan"]
                 ],
                 deliverables=form["deliverables"].splitlines(),
-                fields={k: v for k, v in form["fields"].items() if k not in services.JOINT_FIELDS},
+                fields={k: v for k, v in form["fields"].items() if k not in joint.JOINT_FIELDS},
                 cost_lines=form["cost_lines"],
             )
         except InvalidInput as exc:
@@ -374,9 +379,9 @@ def partner_list(request):
 @login_required
 @require_POST
 def partner_confirm(request, pk: int, organization_id: int):
-    project = _or_404(_visible_project, request, pk)
+    project = _or_404(visible_project, request.user, pk)
     try:
-        partner = services.partner_confirm(
+        partner = joint.partner_confirm(
             actor=request.user, project=project, organization_id=organization_id
         )
     except NotFound as exc:
@@ -405,14 +410,14 @@ def review_list(request):
         return forbidden(request, _("Only members of the expert pool have review assignments."))
     reviews = (
         ExpertReview.objects.filter(expert__user=request.user)
-        .select_related("project__application__program")
+        .select_related("project__program", "project__navigation")
         .order_by("-id")
     )
     todo = (ExpertReview.Status.DRAWN, ExpertReview.Status.DECLARED)
     rows = [
         {
             "review": r,
-            "open": r.status in todo and r.project.stage == Stage.EXPERT_REVIEW,
+            "open": r.status in todo and r.project.navigation.stage == Stage.EXPERT_REVIEW,
         }
         for r in reviews
     ]
@@ -432,8 +437,8 @@ def _review_page(
     status: int = 200,
 ):
     errors = errors or {}
-    project = review.project
-    config = services.config_for(project.application.program)
+    project = review.project.navigation
+    config = config_for(project.application.program)
     declared = review.status in (ExpertReview.Status.DECLARED, ExpertReview.Status.SUBMITTED)
     context: dict[str, Any] = {
         "review": review,
@@ -483,16 +488,16 @@ def _review_page(
 def review_detail(request, pk: int):
     """The expert's assignment: declaration first; then the application and the scoring form;
     after submission, read-only. Another expert's assignment does not exist (404)."""
-    review = _or_404(_own_review, request, pk)
+    review = _or_404(own_review, request.user, pk)
     if request.method != "POST":
         return _review_page(request, review)
-    config = services.config_for(review.project.application.program)
+    config = config_for(review.project.program)
     scores = {c["code"]: request.POST.get(f"score_{c['code']}", "") for c in config.criteria}
     comment = request.POST.get("comment", "")
     errors: dict[str, list[str]] = {}
     error_message, status = "", 200
     try:
-        services.review_score(actor=request.user, review=review, scores=scores, comment=comment)
+        selecting.review_score(actor=request.user, review=review, scores=scores, comment=comment)
     except InvalidInput as exc:
         errors, error_message = errors_by_field(exc), str(FIX_FIELDS)
     except DomainError as exc:
@@ -500,11 +505,10 @@ def review_detail(request, pk: int):
     else:
         messages.success(
             request,
-            _("Your scores for %(number)s are submitted.")
-            % {"number": review.project.application.number},
+            _("Your scores for %(number)s are submitted.") % {"number": review.project.number},
         )
         return redirect("navigation-review", pk=review.pk)
-    review = _or_404(_own_review, request, pk)  # as it is now, with the input kept
+    review = _or_404(own_review, request.user, pk)  # as it is now, with the input kept
     return _review_page(
         request,
         review,
@@ -519,7 +523,7 @@ def review_detail(request, pk: int):
 @login_required
 @require_POST
 def review_declare(request, pk: int):
-    review = _or_404(_own_review, request, pk)
+    review = _or_404(own_review, request.user, pk)
     choice = request.POST.get("conflict", "")
     reason = request.POST.get("reason", "")
     errors: dict[str, list[str]] = {}
@@ -529,7 +533,7 @@ def review_declare(request, pk: int):
         error_message = str(FIX_FIELDS)
     else:
         try:
-            services.expert_declare(
+            selecting.expert_declare(
                 actor=request.user, review=review, conflict=choice == "yes", reason=reason
             )
         except InvalidInput as exc:
@@ -551,7 +555,7 @@ def review_declare(request, pk: int):
                 _("Declaration recorded. The application is shown below; score each criterion."),
             )
             return redirect("navigation-review", pk=review.pk)
-    review = _or_404(_own_review, request, pk)
+    review = _or_404(own_review, request.user, pk)
     return _review_page(
         request,
         review,
@@ -571,9 +575,9 @@ SELECTED_ROW = re.compile(r"^selected\[(\d+)\]")
 def ranking(request, code: str):
     """The ranking next to the budget and target count; the city selects on it (the selected
     go to public notice, the other scored projects are not selected)."""
-    if not _decides(request):
+    if not decides(request.user):
         raise Http404
-    program = _or_404(_program, code)
+    program = _or_404(navigation_program, code)
     selected: list[str] = []
     amounts: dict[str, str] = {}
     comment = ""
@@ -598,7 +602,7 @@ def ranking(request, code: str):
                 }
             )
         try:
-            notice = services.selection_decide(
+            notice = selecting.selection_decide(
                 actor=request.user, program=program, selected=choice, comment=comment
             )
         except InvalidInput as exc:
@@ -645,7 +649,7 @@ def ranking(request, code: str):
         "program": program,
         "data": data,
         "rows": rows,
-        "can_select": services.may(request.user, services.SELECTS),
+        "can_select": may(request.user, SELECTS),
         "selectable": any(row["selectable"] for row in rows),
         "in_expert_review": any(row["stage"] == Stage.EXPERT_REVIEW for row in rows),
         "comment": comment,
@@ -678,11 +682,11 @@ def _notice_page(
     """The public notice; for the city, the region and administrators also its objections,
     with the resolution form and the sign-off button for those who may use them."""
     user = request.user
-    officer = user.is_authenticated and _decides(request)
+    officer = user.is_authenticated and decides(user)
     resolving = resolving or {}
     objections = []
     if officer:
-        for o in notice.objections.select_related("project__application", "resolved_by"):
+        for o in notice.objections.select_related("project", "resolved_by"):
             mine = resolving.get("objection") == o.pk
             objections.append(
                 {
@@ -701,10 +705,10 @@ def _notice_page(
         "officer": officer,
         "objections": objections,
         "outcomes": OUTCOMES,
-        "can_resolve": user.is_authenticated and services.may(user, services.RESOLVES_OBJECTIONS),
+        "can_resolve": user.is_authenticated and may(user, RESOLVES_OBJECTIONS),
         "can_sign_off": user.is_authenticated
         and notice.status == Notice.Status.OPEN
-        and services.may(user, services.SIGNS_OFF),
+        and may(user, SIGNS_OFF),
         "period_over": now > notice.ends_at,
         "error_message": error_message,
         "form_message": form_message,
@@ -718,7 +722,7 @@ def notice_detail(request, pk: int):
         return _notice_page(request, notice)
     form = {k: request.POST.get(k, "").strip() for k in ("name", "contact", "text", "project")}
     try:
-        services.objection_file(
+        selecting.objection_file(
             notice=notice,
             name=form["name"],
             contact=form["contact"],
@@ -753,11 +757,9 @@ def objection_resolve(request, pk: int):
     try:
         # no radio chosen by someone who may resolve: said plainly at the field (the service's
         # own answer names the codes it takes, and refuses anyone else first)
-        if form["outcome"] not in dict(OUTCOMES) and services.may(
-            request.user, services.RESOLVES_OBJECTIONS
-        ):
+        if form["outcome"] not in dict(OUTCOMES) and may(request.user, RESOLVES_OBJECTIONS):
             raise InvalidInput([{"field": "outcome", "message": str(CHOOSE_A_DECISION)}])
-        services.objection_resolve(
+        selecting.objection_resolve(
             actor=request.user,
             objection=objection,
             outcome=form["outcome"],
@@ -792,7 +794,7 @@ def notice_sign_off(request, pk: int):
     notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
     try:
         with transaction.atomic():
-            signed = services.notice_sign_off(actor=request.user, notice=notice)
+            signed = award.notice_sign_off(actor=request.user, notice=notice)
             lifecycle.awards_approved(
                 applications=signed.awards,
                 actor=request.user,
@@ -819,21 +821,21 @@ def project_panel(app, user) -> dict[str, Any] | None:
     """The navigation part of the applicant's application page: partners and their
     confirmation, stage, contract and milestones."""
     project = (
-        NavigationProject.objects.select_related("notice", "contract")
-        .prefetch_related("partners__organization")
+        NavigationProject.objects.select_related("application__contract")
+        .prefetch_related("partners__organization", notice_entries())
         .filter(pk=app.pk)
         .first()
     )
     if project is None:
         return None
     partners = list(project.partners.all())
-    contract = getattr(project, "contract", None)
+    contract = getattr(project.application, "contract", None)
     milestones = []
     if contract is not None:
         member = is_member(user, app.organization_id)
         previous_accepted = True
         for m in contract.milestones.select_related(
-            "tranche", "contract__project__application__program__navigation_config"
+            "tranche", "contract__project__program__navigation_config"
         ):
             milestones.append(
                 milestone_dict(m)
@@ -859,12 +861,12 @@ def _milestone_or_404(request, pk: int) -> Milestone:
     milestone = (
         Milestone.objects.select_related(
             "tranche",
-            "contract__project__application__program__navigation_config",
-            "contract__project__application__organization__district",
+            "contract__project__program__navigation_config",
+            "contract__project__organization__district",
         )
         .filter(
             pk=pk,
-            contract__project__application__in=applications_visible_to(request.user).values("pk"),
+            contract__project__in=applications_visible_to(request.user).values("pk"),
         )
         .first()
     )
@@ -883,11 +885,11 @@ def _milestone_page(
     error_message: str = "",
     status: int = 200,
 ):
-    app = milestone.contract.project.application
+    app = milestone.contract.project
     member = is_member(request.user, app.organization_id)
     history = list(
         AuditEntry.objects.filter(
-            object_type="navigation.milestone", object_id=str(milestone.pk)
+            object_type__in=MILESTONE_OBJECT_TYPES, object_id=str(milestone.pk)
         ).order_by("id")
     )
     returned = [e for e in history if (e.data or {}).get("decision") == "return"]
@@ -899,9 +901,11 @@ def _milestone_page(
         "member": member,
         "can_report": member
         and milestone.status in (Milestone.Status.PENDING, Milestone.Status.RETURNED),
-        "waits_for_earlier": services.waits_for_earlier(milestone),
+        "waits_for_earlier": milestone_steps.waits_for_earlier(milestone),
         "can_decide": _can_decide(request.user, milestone),
-        "level_label": _level_label(services.milestone_level(milestone)),
+        "level_label": _level_label(
+            milestone_steps.milestone_level(milestone, milestone_levels(app.program))
+        ),
         "history": history,
         "return_comment": returned[-1].comment
         if returned and milestone.status == Milestone.Status.RETURNED
@@ -918,8 +922,8 @@ def _milestone_page(
 def _can_decide(user, milestone: Milestone) -> bool:
     """The decision form is for a reviewer at the submitted milestone's level (the service
     also refuses the applicant organisation's own people)."""
-    return milestone.status == Milestone.Status.SUBMITTED and services.reviews_milestone_at(
-        user, milestone
+    return milestone.status == Milestone.Status.SUBMITTED and milestone_steps.reviews_milestone_at(
+        user, milestone, milestone_levels(milestone.contract.project.program)
     )
 
 
@@ -958,7 +962,7 @@ def milestone_report(request, pk: int):
     milestone = _milestone_or_404(request, pk)
     report = request.POST.get("report", "")
     try:
-        services.milestone_submit(actor=request.user, milestone=milestone, report=report)
+        award.milestone_submit(actor=request.user, milestone=milestone, report=report)
     except DomainError as exc:
         return _milestone_refused(request, milestone, exc, report=report)
     messages.success(
@@ -983,7 +987,7 @@ def milestone_decision(request, pk: int):
             request.user, milestone
         ):
             raise InvalidInput([{"field": "decision", "message": str(CHOOSE_A_DECISION)}])
-        services.milestone_decide(actor=request.user, milestone=milestone, **decision)
+        award.milestone_decide(actor=request.user, milestone=milestone, **decision)
     except DomainError as exc:
         return _milestone_refused(request, milestone, exc, decision=decision)
     milestone.refresh_from_db()
@@ -991,7 +995,7 @@ def milestone_decision(request, pk: int):
         request,
         _("%(number)s “%(label)s”: %(status)s.")
         % {
-            "number": milestone.contract.project.application.number,
+            "number": milestone.contract.project.number,
             "label": milestone.display_label,
             "status": milestone.get_status_display(),
         },
@@ -1004,7 +1008,7 @@ def milestone_list(request):
     if not reviewer_jurisdictions(request.user):
         return forbidden(request, _("Only reviewers decide on milestone reports."))
     rows = [
-        {"milestone": m, "m": milestone_dict(m), "app": m.contract.project.application}
-        for m in services.milestones_to_decide(request.user)
+        {"milestone": m, "m": milestone_dict(m), "app": m.contract.project}
+        for m in milestone_steps.milestones_to_decide(request.user, milestone_levels)
     ]
     return render(request, "navigation/milestone_list.html", {"rows": rows})

@@ -12,6 +12,7 @@ from typing import Any
 import zen
 
 from rules.compiler import PLACEHOLDER, compile_graph
+from rules.pyeval import Defer, compiled_for
 
 CENT = Decimal("0.01")
 _cache: dict[str, Any] = {}
@@ -59,40 +60,69 @@ def lookup(data: dict, path: str) -> Any:
 CODED = {"organization.kind", "program.allowed_org_kinds"}
 
 
+_labels: dict[tuple[Any, str], str] = {}
+
+
 def label(code: Any, lang: str) -> str:
+    """An organisation kind's name in ``lang`` (cached per process: labels never change)."""
+    key = (code, lang)
+    cached = _labels.get(key)
+    if cached is not None:
+        return cached
     from django.utils import translation
 
     from grants.models import OrganizationKind
 
     try:
         choice = OrganizationKind(code)
-    except ValueError:
+    except (ValueError, TypeError):
         return str(code)
     with translation.override("zh-hans" if lang == "zh" else "en"):
-        return str(choice.label)
+        text = str(choice.label)
+    _labels[key] = text
+    return text
+
+
+_templates: dict[str, list[tuple[str, str]]] = {}
+
+
+def _segments(template: str) -> list[tuple[str, str]]:
+    """A reason template split once into (text, path) pairs: ``"认证费 {cost.counted_fen}"``
+    → ``[("认证费 ", "cost.counted_fen")]`` (the last pair's path empty)."""
+    segments = _templates.get(template)
+    if segments is None:
+        segments = []
+        pos = 0
+        for match in PLACEHOLDER.finditer(template):
+            segments.append((template[pos : match.start()], match.group(1)))
+            pos = match.end()
+        segments.append((template[pos:], ""))
+        _templates[template] = segments
+    return segments
 
 
 def render(template: str, data: dict, lang: str = "zh") -> str:
-    def one(match) -> str:
-        path = match.group(1)
-        value = lookup(data, path)
-        if path.endswith("_fen"):
-            return yuan(value)
-        if path in CODED and value is not None:
-            value = (
-                [label(v, lang) for v in value] if isinstance(value, list) else label(value, lang)
-            )
-        if value is None:
-            return "—"
-        if isinstance(value, bool):
-            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, list):
-            return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
-        return str(value)
+    return "".join(
+        text + (_shown(path, lookup(data, path), lang) if path else "")
+        for text, path in _segments(template)
+    )
 
-    return PLACEHOLDER.sub(one, template)
+
+def _shown(path: str, value: Any, lang: str) -> str:
+    """A value looked at, as a reason prints it."""
+    if path.endswith("_fen"):
+        return yuan(value)
+    if path in CODED and value is not None:
+        value = [label(v, lang) for v in value] if isinstance(value, list) else label(value, lang)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
+    return str(value)
 
 
 @dataclass
@@ -138,8 +168,17 @@ def _to_fen(value: Any) -> int | None:
 
 
 def evaluate(content: dict, facts: dict, *, sha: str | None = None, trace: bool = True) -> Outcome:
+    key = sha or content_sha256(content)
+    response = None
+    compiled = compiled_for(content, key)  # Python, once per version and process
+    if compiled is not None:
+        try:
+            response = compiled.evaluate(facts, trace=trace)
+        except Defer:  # zen would fail, or might: it answers, as it always did
+            response = None
     try:
-        response = decision_for(content, sha).evaluate(facts, {"trace": trace, "max_depth": 10})
+        if response is None:
+            response = decision_for(content, key).evaluate(facts, {"trace": trace, "max_depth": 10})
     except Exception as exc:  # a runtime error in a cell (e.g. a type the facts did not expect)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         return Outcome(

@@ -343,7 +343,7 @@ def ruleset_new_draft(
     *, program: Program, actor, from_version: RuleSetVersion | None = None
 ) -> RuleSetVersion:
     with transaction.atomic():
-        Program.objects.select_for_update().filter(pk=program.pk).first()
+        Program.objects.select_for_update(no_key=True).filter(pk=program.pk).first()
         number = (
             RuleSetVersion.objects.filter(program=program).aggregate(n=Max("number"))["n"] or 0
         ) + 1

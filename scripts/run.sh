@@ -23,6 +23,8 @@ export PATH="$VIRTUAL_ENV/bin:$PATH"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings}"
 export DEBUG="${DEBUG:-1}"
 port="${PORT:-8000}"
+# Letters print SITE_URL in their verification link and QR code: the port served here.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$port}"
 
 command -v setsid >/dev/null 2>&1 || die "setsid (util-linux) is required"
 if port_open "$port"; then

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 STAMP="$VENV/.installed-stamp"
 OS_PACKAGES=(
-    fonts-noto-cjk fonts-wqy-microhei
+    fonts-noto-cjk fonts-wqy-microhei fonts-arphic-gkai00mp
     libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
     redis-server postgresql gettext poppler-utils
     chromium
@@ -96,10 +96,11 @@ if [[ -d locale ]]; then
     fi
 fi
 
-# --- letter font -------------------------------------------------------------------
-# Noto Serif CJK SC cut once to GB 2312 + ASCII + punctuation (letters/fonts.py, ~10 s the
+# --- letter fonts ------------------------------------------------------------------
+# The letter styles' free faces (Noto Serif CJK SC Regular and Bold, Noto Sans CJK SC,
+# AR PL KaitiM GB) cut once to GB 2312 + ASCII + punctuation (letters/fonts.py, ~40 s the
 # first time); the command does nothing when var/fonts/ already holds the current version.
-log "letter font (var/fonts)"
+log "letter fonts (var/fonts)"
 DEBUG="${DEBUG:-1}" "$VENV/bin/python" manage.py letters_fonts >/dev/null ||
     warn "letter font not built; letters fall back to the full Noto font (slower)"
 

@@ -1,169 +1,110 @@
-"""Personas and helpers: the demo accounts of the contract, an API client per persona, valid documents."""
+"""Fixtures of the whole suite: the demo data, a client per persona, a submitted claim.
+
+The demo (``demo.seed``) is seeded once per test run, into the test database right
+after its migrations. An ordinary test runs inside a transaction that is rolled back
+afterwards, so it starts from the seeded demo and whatever it changes is gone for the
+next one. A test on ``transactional_db`` or ``live_server`` commits, and pytest-django
+empties every table after it: the demo is then seeded again (``pytest_runtest_teardown``
+below), so the next test finds it too.
+
+Personas, clients, documents and factories are plain modules in ``tests/support/``
+(shared with ``bench/``); this file only turns them into fixtures.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone
-from stdnum.cn import uscc as stdnum_uscc
 
-from grants.demo import seed_demo
+from demo.seed import PROGRAMS, seed_demo
+from grants.models import Program, User
+from tests.support.claims import submit_cert_claim
+from tests.support.clients import Api, login
+from tests.support.personas import ADMIN, APPLICANT
 
-PASSWORD = "demo-pass-2026"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-def make_uscc(serial: int, district: str = "650102") -> str:
-    """A valid 统一社会信用代码 for an enterprise registered in ``district``."""
-    body = f"91{district}MA{serial:07d}"[:17]
-    return body + stdnum_uscc.calc_check_digit(body)
+_database = {"ready": False, "media": None}
 
 
-@dataclass
-class Api:
-    """A logged-in API caller (bearer token), speaking JSON."""
-
-    client: Client
-    token: str
-    username: str
-
-    def _h(self) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
-
-    def get(self, path: str, **params: Any):
-        return self.client.get("/api/v1" + path, params, **self._h())
-
-    def post(self, path: str, body: Any = None):
-        data = "" if body is None else json.dumps(body)
-        return self.client.post(
-            "/api/v1" + path, data, content_type="application/json", **self._h()
-        )
-
-    def post_raw(self, path: str, raw: str):
-        return self.client.post("/api/v1" + path, raw, content_type="application/json", **self._h())
-
-    def patch(self, path: str, body: Any):
-        return self.client.patch(
-            "/api/v1" + path, json.dumps(body), content_type="application/json", **self._h()
-        )
-
-    def upload(
-        self, path: str, name: str, content: bytes, kind: str, content_type: str = "application/pdf"
-    ):
-        file = SimpleUploadedFile(name, content, content_type=content_type)
-        return self.client.post("/api/v1" + path, {"file": file, "kind": kind}, **self._h())
+def _seed() -> None:
+    # the seed stores no file; should it ever, not in the repository's media/
+    with override_settings(MEDIA_ROOT=str(_database["media"])):
+        seed_demo(timezone.localdate().year)
 
 
-def login(username: str) -> Api:
-    client = Client()
-    response = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": username, "password": PASSWORD}),
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return Api(client, response.json()["token"], username)
+def _seeded() -> bool:
+    """One cheap query: the seed runs in one transaction, so its last account means all."""
+    return User.objects.filter(username=ADMIN).exists()
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``postgres`` need PostgreSQL's row locks: skipped, before any fixture
+    sets up a database, when the suite runs on another database."""
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip(
+                "row locks are a PostgreSQL property; CI and `make test` run this on PostgreSQL"
+            )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test database, migrated (pytest-django), with the demo seeded once for the run."""
+    _database["media"] = tmp_path_factory.mktemp("seed-media")
+    with django_db_blocker.unblock():
+        _seed()
+    _database["ready"] = True
+    yield
+    _database["ready"] = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test's teardown: if it emptied the database (a transactional test's flush),
+    seed the demo again before the next test. Skipped after the last test (the database is
+    about to be destroyed) and before any database exists."""
+    result = yield
+    if _database["ready"] and nextitem is not None:
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            if not _seeded():
+                _seed()
+    return result
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path):
+def demo(db, settings, tmp_path) -> list[Program]:
+    """The demo data of the contract (seeded once per run); uploads go to this test's tmp_path."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    return seed_demo(timezone.localdate().year)
+    if not _seeded():  # never expected (see pytest_runtest_teardown); correct all the same
+        _seed()
+    programs = {p.code: p for p in Program.objects.filter(code__in=[s["code"] for s in PROGRAMS])}
+    return [programs[s["code"]] for s in PROGRAMS]
 
 
 @pytest.fixture
 def as_user(demo):
+    """``as_user("reviewer-city")``: an API caller logged in as that persona."""
     return login
 
 
 @pytest.fixture
 def applicant(demo) -> Api:
-    return login("applicant")
-
-
-def cert_fields(certificate_number: str = "GB29490-2026-0001") -> dict[str, Any]:
-    today = timezone.localdate()
-    return {
-        "standard": "GB/T 29490",
-        "certificate_number": certificate_number,
-        "certification_body": "中知（北京）认证有限公司",
-        "certified_on": (today - dt.timedelta(days=30)).isoformat(),
-        "valid_until": (today + dt.timedelta(days=3 * 365)).isoformat(),
-    }
-
-
-def register_org(
-    api: Api,
-    *,
-    serial: int = 1,
-    district: str = "650102",
-    name: str = "乌鲁木齐天山新材料科技有限公司",
-    kind: str = "enterprise",
-) -> int:
-    response = api.post(
-        "/organizations",
-        {
-            "name": name,
-            "uscc": make_uscc(serial, district),
-            "kind": kind,
-            "district": district,
-            "is_sme": True,
-        },
-    )
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
-
-
-def create_cert_app(
-    api: Api,
-    org_id: int,
-    *,
-    cert_fee: str = "35000.00",
-    consulting: str | None = "8000.00",
-    certificate_number: str = "GB29490-2026-0001",
-) -> dict:
-    lines = [{"kind": "certification_fee", "amount": cert_fee, "reference": "发票 No.0001"}]
-    if consulting:
-        lines.append({"kind": "consulting_fee", "amount": consulting, "reference": "发票 No.0002"})
-    response = api.post(
-        "/applications",
-        {
-            "program": "cert-subsidy",
-            "organization": org_id,
-            "fields": cert_fields(certificate_number),
-            "cost_lines": lines,
-        },
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def attach_required(api: Api, app_id: int) -> None:
-    for kind in ("certificate", "invoice"):
-        response = api.upload(f"/applications/{app_id}/attachments", f"{kind}.pdf", PDF, kind)
-        assert response.status_code == 201, response.content
+    return login(APPLICANT)
 
 
 @pytest.fixture
 def submitted_app(applicant) -> dict:
     """A cert-subsidy claim by an enterprise in 天山区, submitted and waiting at district level."""
-    org = register_org(applicant)
-    app = create_cert_app(applicant, org)
-    attach_required(applicant, app["id"])
-    response = applicant.post(f"/applications/{app['id']}/submit")
-    assert response.status_code == 200, response.content
-    return response.json()
+    return submit_cert_claim(applicant)
 
 
 @pytest.fixture
 def scored(applicant) -> list[dict]:
     """Two joint navigation projects scored by their experts: the first ranks higher."""
-    from tests.navigation_helpers import scored_projects
+    from tests.support.navigation import scored_projects
 
     return scored_projects(applicant)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -109,23 +110,38 @@ class _ListQuery(list[Task]):
         return len(self)
 
 
+class DecisionMinimalOut(Schema):
+    """The answer to ``Prefer: return=minimal``: where the application now stands."""
+
+    id: int
+    status: str
+    level: str | None
+
+
 @router.post(
     "/applications/{application_id}/decisions",
-    response={200: ApplicationOut, **ERRORS},
+    response={200: ApplicationOut | DecisionMinimalOut, **ERRORS},
     summary="Approve, return (comment required) or reject (comment required) at the current level",
+    description=(
+        "Answers with the application as GET returns it; with the request header "
+        "`Prefer: return=minimal` only `{id, status, level}` (and `Preference-Applied`)."
+    ),
 )
 def decision_create(
-    request: AuthenticatedRequest, application_id: int, payload: DecisionIn
-) -> ApplicationDict:
+    request: AuthenticatedRequest, application_id: int, payload: DecisionIn, response: HttpResponse
+) -> ApplicationDict | dict[str, object]:
     app = visible_application(request.user, application_id)
-    lifecycle.decide(
+    app = lifecycle.decide(
         application=app,
         actor=request.user,
         decision=payload.decision,
         comment=payload.comment,
         task_id=payload.task,
     )
-    return application_dict(visible_application(request.user, application_id))
+    if "return=minimal" in request.headers.get("Prefer", "").replace(" ", "").lower():
+        response["Preference-Applied"] = "return=minimal"
+        return {"id": app.pk, "status": app.status, "level": app.level or None}
+    return application_dict(app)
 
 
 @router.get(

@@ -2,20 +2,25 @@
 
 The chain is data: it is copied from the programme into the process when the
 application is submitted, and the same ``review`` node is visited once per
-level, the task carrying its level in ``task.data``. Changing a programme's
-chain affects new submissions only.
+level, the task carrying its level (and its deadline) in ``task.data``. Changing
+a programme's chain affects new submissions only.
 
-    start ─▶ review[level i] ─▶ approved? ─yes─▶ more levels? ─yes─▶ review[level i+1]
-                 │ (deadline: non-interrupting timer → overdue)    └no──▶ approved ─▶ end
-                 └────────────────────────── no ─▶ returned? ─yes─▶ returned ─▶ end
-                                                              └no──▶ rejected ─▶ end
+    start ─▶ review[level i] ─▶ route ─ approve, more levels ─▶ review[level i+1]
+                                   ├─ approve, last level ──▶ approved ─▶ end
+                                   ├─ return ───────────────▶ returned ─▶ end
+                                   └─ reject (default) ─────▶ rejected ─▶ end
+
+One gateway per decision (``route``, a Switch that also writes the next task's data
+when it creates it), no timer task: a task's deadline is in its data, and the beat's
+sweep (``workflows.review.review_deadlines_sweep``) flags the late ones. Processes
+started under the earlier graph (two If gateways and a timer per review) were moved
+onto this one by the migration ``workflows/0002_one_gateway_no_timer``.
 
 Node names are stored in task rows: renaming one needs a data migration.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, NoReturn, Protocol
 
 from django.http import Http404, HttpRequest
@@ -26,7 +31,8 @@ from viewflow.workflow.models import Task
 
 from grants.models import Application
 from workflows.models import ReviewProcess
-from workflows.review import review_deadline_for, review_overdue, task_opened
+from workflows.review import review_task_data, task_opened
+from workflows.route import Route
 
 
 class Activation(Protocol):
@@ -70,27 +76,22 @@ class ReviewFlow(flow.Flow):  # type: ignore[misc]
         flow.View(_review_view)
         .Annotation(title=_("Review"))
         .onCreate(this.review_created)
-        .OnTimeout(this.review_deadline, this.overdue, interrupting=False)
-        .Next(this.is_approved)
+        .Next(this.route)
     )
 
-    is_approved = (
-        flow.If(this.decision_is_approve).Then(this.has_more_levels).Else(this.is_returned)
+    route = (
+        Route()
+        .Case(this.review, this.approve_with_more_levels, task_data=this.next_level)
+        .Case(this.approved, this.decision_is_approve)
+        .Case(this.returned, this.decision_is_return)
+        .Default(this.rejected)
     )
-    has_more_levels = (
-        flow.If(this.more_levels_remain)
-        .Then(this.review, task_data=this.next_level)
-        .Else(this.approved)
-    )
-    is_returned = flow.If(this.decision_is_return).Then(this.returned).Else(this.rejected)
 
     approved = flow.Function(this.on_approved).Next(this.end)
     returned = flow.Function(this.on_returned).Next(this.end)
     rejected = flow.Function(this.on_rejected).Next(this.end)
-    overdue = flow.Function(this.on_overdue).Next(this.overdue_end)
 
     end = flow.End()
-    overdue_end = flow.End()
 
     # -- start ------------------------------------------------------------------
     def start_process(
@@ -103,7 +104,7 @@ class ReviewFlow(flow.Flow):  # type: ignore[misc]
         return activation.process
 
     def first_level(self, activation: Activation) -> dict[str, Any]:
-        return {"level": activation.process.chain[0], "level_index": 0}
+        return review_task_data(activation.process, 0)
 
     # -- routing ----------------------------------------------------------------
     @staticmethod
@@ -117,25 +118,19 @@ class ReviewFlow(flow.Flow):  # type: ignore[misc]
     def decision_is_return(self, activation: Activation) -> bool:
         return bool(self._last(activation).get("decision") == "return")
 
-    def more_levels_remain(self, activation: Activation) -> bool:
-        index: int = self._last(activation)["level_index"]
-        return index + 1 < len(activation.process.chain)
+    def approve_with_more_levels(self, activation: Activation) -> bool:
+        index: int = self._last(activation).get("level_index", 0)
+        return self.decision_is_approve(activation) and index + 1 < len(activation.process.chain)
 
     def next_level(self, activation: Activation) -> dict[str, Any]:
-        index = self._last(activation)["level_index"] + 1
-        return {"level": activation.process.chain[index], "level_index": index}
+        return review_task_data(activation.process, self._last(activation)["level_index"] + 1)
 
     # -- effects ------------------------------------------------------------------
-    # A level's task opening and running late act on the application (workflows.review).
-    # Where the chain ends (approved, returned, rejected) the lifecycle acts on, after it
-    # ran the flow: ``workflows.lifecycle.decide``. Those three nodes are kept because task
-    # rows store node names.
+    # A level's task opening acts on the application (workflows.review). Where the chain
+    # ends (approved, returned, rejected) the lifecycle acts on, after it ran the flow:
+    # ``workflows.lifecycle.decide``. Those three nodes stay as the chain's ends.
     def review_created(self, activation: Activation) -> None:
-        task_opened(activation.task)
-
-    def review_deadline(self, activation: Activation) -> dt.datetime:
-        host = activation.task.previous.get()
-        return review_deadline_for(host)
+        task_opened(activation.task, activation.process)
 
     def on_approved(self, activation: Activation) -> None:
         """The last level approved; the lifecycle commits the award (``lifecycle.finish``)."""
@@ -145,6 +140,3 @@ class ReviewFlow(flow.Flow):  # type: ignore[misc]
 
     def on_rejected(self, activation: Activation) -> None:
         """A level rejected it; the lifecycle concludes it (``lifecycle.finish``)."""
-
-    def on_overdue(self, activation: Activation) -> None:
-        review_overdue(host_task=activation.task.previous.get().previous.get())

@@ -23,15 +23,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from finance.models import Budget, LedgerEntry
-from finance.services import award_commit, budget_allocate, budget_queue_drain
+from finance.services.budget import award_commit, budget_allocate, budget_queue_drain
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput
@@ -51,8 +51,7 @@ from letters.services import letter_enqueue
 from rules.services import evaluation_run
 from workflows.flows import ReviewFlow
 from workflows.models import ReviewProcess
-from workflows.review import DECISIONS, OUTCOMES
-from workflows.selectors import open_review_task
+from workflows.review import DECISIONS, OPEN, OUTCOMES, REVIEW_NODE
 
 OUTCOME_STATUS = {
     "approved": Status.APPROVED,
@@ -158,108 +157,99 @@ def decide(
         raise Forbidden(_("Only reviewers decide applications."))
 
     with transaction.atomic():
-        process = (
-            ReviewProcess.objects.filter(application=application)
-            .order_by("-round")
-            .only("pk")
-            .first()
-        )
-        if process is None:
-            raise Conflict(_("The application is not under review."))
-        try:
-            with ReviewFlow.lock(process.pk):
-                task = open_review_task(application)
-                app = Application.objects.select_related("organization__district", "program").get(
-                    pk=application.pk
-                )
-                if task is None or app.status != Status.IN_REVIEW:
-                    raise Conflict(
-                        _("The application is %(s)s; there is no open review task to decide.")
-                        % {"s": app.get_status_display()}
-                    )
-                if task_id is not None and task.pk != task_id:
-                    raise Conflict(
-                        _("This task was already decided; the application has moved on.")
-                    )
-                level = task.data["level"]
-                district = app.organization.district
-                if not any(p.level == level and district.path.startswith(p.path) for p in places):
-                    raise Conflict(
-                        _("The application is at the %(level)s level, which is not yours.")
-                        % {"level": level_label(level)}
-                    )
-                if Membership.objects.filter(
-                    user=actor, organization_id=app.organization_id
-                ).exists():
-                    raise Forbidden(
-                        _("Separation of duties: you act for the applicant organisation.")
-                    )
-                if (
+        # one lock order everywhere: the application row first (alone, not its programme)
+        app = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("organization__district", "program")
+            .annotate(
+                acts_for_it=Exists(
+                    Membership.objects.filter(user=actor, organization=OuterRef("organization_id"))
+                ),
+                decided_elsewhere=Exists(
                     AuditEntry.objects.filter(
-                        application=app, actor=actor, action="review.decision"
-                    )
-                    .exclude(level=level)
-                    .exists()
-                ):
-                    raise Forbidden(
-                        _(
-                            "Separation of duties: you already decided this application at another level."
-                        )
-                    )
-
-                task.data.update(
-                    decision=decision,
-                    comment=comment,
-                    decided_by=actor.pk,
-                    decided_by_name=actor.username,
-                    decided_at=timezone.now().isoformat(),
-                )
-                task.save(update_fields=["data"])
-                process.refresh_from_db()
-                process.data["last_decision"] = {
-                    "decision": decision,
-                    "comment": comment,
-                    "actor": actor.pk,
-                    "level": level,
-                    "level_index": task.data["level_index"],
-                }
-                process.save(update_fields=["data"])
-                audit_record(
-                    actor=actor,
-                    action="review.decision",
-                    obj=app,
-                    application=app,
-                    role=Role.REVIEWER,
-                    level=level,
-                    from_status=app.status,
-                    to_status=app.status,
-                    comment=comment,
-                    data={"decision": decision, "task": task.pk, "round": process.round},
-                )
-                activation = task.flow_task.activation_class(task)
-                if task.status == STATUS.NEW:
-                    activation.assign(actor)
-                activation.start(None)
-                activation.execute()
-                if activation.process.status == PROCESS.DONE:
-                    finish(process=activation.process, outcome=OUTCOMES[decision])
-        except FlowLockFailed:
+                        application=OuterRef("pk"), actor=actor, action="review.decision"
+                    ).exclude(level=OuterRef("level"))
+                ),
+            )
+            .get(pk=application.pk)
+        )
+        process = task = None
+        if app.status == Status.IN_REVIEW:
+            process = ReviewProcess.objects.filter(application=app).order_by("-round").first()
+        if process is not None:
+            task = (
+                Task.objects.filter(process_id=process.pk, flow_task=REVIEW_NODE, status__in=OPEN)
+                .order_by("-id")
+                .first()
+            )
+        if process is None or task is None:
             raise Conflict(
-                _("Another decision on this application is in progress; try again.")
-            ) from None
-    return Application.objects.get(pk=application.pk)
+                _("The application is %(s)s; there is no open review task to decide.")
+                % {"s": app.get_status_display()}
+            )
+        if task_id is not None and task.pk != task_id:
+            raise Conflict(_("This task was already decided; the application has moved on."))
+        level = task.data["level"]
+        district = app.organization.district
+        if not any(p.level == level and district.path.startswith(p.path) for p in places):
+            raise Conflict(
+                _("The application is at the %(level)s level, which is not yours.")
+                % {"level": level_label(level)}
+            )
+        if app.acts_for_it:  # annotated above
+            raise Forbidden(_("Separation of duties: you act for the applicant organisation."))
+        if app.decided_elsewhere:  # annotated above
+            raise Forbidden(
+                _("Separation of duties: you already decided this application at another level.")
+            )
+        # viewflow reads the process and the application through these: load nothing again
+        process.application = app
+        task.process = process
+        task.data.update(
+            decision=decision,
+            comment=comment,
+            decided_by=actor.pk,
+            decided_by_name=actor.username,
+            decided_at=timezone.now().isoformat(),
+        )
+        if task.status == STATUS.NEW:  # taken by this reviewer; saved with the task below
+            task.owner = actor
+            task.assigned = timezone.now()
+            task.status = STATUS.ASSIGNED
+        process.data["last_decision"] = {
+            "decision": decision,
+            "comment": comment,
+            "actor": actor.pk,
+            "level": level,
+            "level_index": task.data["level_index"],
+        }
+        audit_record(
+            actor=actor,
+            action="review.decision",
+            obj=app,
+            application=app,
+            role=Role.REVIEWER,
+            level=level,
+            from_status=app.status,
+            to_status=app.status,
+            comment=comment,
+            data={"decision": decision, "task": task.pk, "round": process.round},
+        )
+        activation = task.flow_task.activation_class(task)
+        activation.start(None)
+        activation.execute()  # saves the task (decision, owner, done), routes, opens the next
+        if process.status == PROCESS.DONE:
+            finish(process=process, outcome=OUTCOMES[decision], application=app, actor=actor)
+    return app
 
 
 # ---------------------------------------------------------------- finish and award
 
 
-def finish(*, process: ReviewProcess, outcome: str) -> None:
+def finish(*, process: ReviewProcess, outcome: str, application: Application, actor: User) -> None:
     """The chain ended: approved after the last level, or returned/rejected at one."""
     last = process.data.get("last_decision", {})
-    app = Application.objects.select_related("organization", "program").get(
-        pk=process.application_id
-    )
-    actor = get_user_model().objects.filter(pk=last.get("actor")).first()
+    app = application
     level = last.get("level", "")
     comment = last.get("comment", "")
     hooks = kinds.hooks_for(app.program)

@@ -1,13 +1,19 @@
 """What the review flow's nodes do to the application while a round runs: a level's task
-opens (the application moves to that level, its reviewers are told), a deadline is
-computed, a level runs late. ``workflows.flows`` calls these; they never import the flow,
-so the lifecycle (which drives the flow) and the flow do not import each other.
+opens with its level and deadline in its data (the application moves to that level, its
+reviewers are told), and the beat's sweep flags a level that runs late.
+``workflows.flows`` calls these; they never import the flow, so the lifecycle (which
+drives the flow) and the flow do not import each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db import transaction
+from django.db.models import CharField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -21,14 +27,34 @@ from grants.transitions import transition
 from workflows.models import ReviewProcess
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+# the review node's name as task rows store it (workflows.flows.ReviewFlow.review)
+REVIEW_NODE = "workflows/flows.ReviewFlow.review"
 DECISIONS = ("approve", "return", "reject")
 OUTCOMES = {"approve": "approved", "return": "returned", "reject": "rejected"}
 
 
-def review_deadline_for(task: Task) -> dt.datetime:
-    process = ReviewProcess.objects.select_related("application__program").get(pk=task.process_id)
-    days = process.application.program.deadline_days(task.data["level"])
-    return deadline_after(task.created, days)
+def review_task_data(process: ReviewProcess, index: int) -> dict[str, Any]:
+    """The data a level's task is created with: its level, the round, and its deadline
+    (``deadline`` in local time for people, ``due_utc`` for the sweep's comparison).
+
+    ``process.application`` (with its programme) is already loaded by the lifecycle.
+    """
+    level = process.chain[index]
+    days = process.application.program.deadline_days(level)
+    deadline = deadline_after(timezone.now(), days)
+    return {
+        "level": level,
+        "level_index": index,
+        "round": process.round,
+        "deadline": deadline.isoformat(),
+        "due_utc": due_utc(deadline),
+        "overdue": False,
+    }
+
+
+def due_utc(deadline: dt.datetime) -> str:
+    """A deadline as UTC ISO 8601 text, so the database compares it as text, in order."""
+    return deadline.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def task_deadline(task: Task) -> dt.datetime | None:
@@ -43,18 +69,11 @@ def task_is_overdue(task: Task, now: dt.datetime | None = None) -> bool:
     )
 
 
-def task_opened(task: Task) -> None:
+def task_opened(task: Task, process: ReviewProcess) -> None:
     """A level's task exists: the application is now at that level; its reviewers are told."""
-    process = ReviewProcess.objects.select_related(
-        "application__organization__district", "application__program"
-    ).get(pk=task.process_id)
     application = process.application
     level = task.data["level"]
-    deadline = review_deadline_for(task)
-    task.data["deadline"] = deadline.isoformat()
-    task.data["round"] = process.round
-    task.save(update_fields=["data"])
-    from_level = application.level
+    deadline = dt.datetime.fromisoformat(task.data["deadline"])
     transition(
         application,
         to=Status.IN_REVIEW,
@@ -65,8 +84,8 @@ def task_opened(task: Task) -> None:
         data={
             "task": task.pk,
             "round": process.round,
-            "from_level": from_level,
-            "deadline": deadline.isoformat(),
+            "from_level": application.level,
+            "deadline": task.data["deadline"],
         },
     )
     notify(
@@ -78,6 +97,31 @@ def task_opened(task: Task) -> None:
             "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d"),
         },
     )
+
+
+def review_deadlines_sweep(now: dt.datetime | None = None) -> int:
+    """Flag every open review task past its deadline, once, and tell the level above
+    (Celery beat, every ``FUNDFLOW_TIMER_SWEEP_SECONDS``; ``manage.py review_deadlines``).
+
+    One indexed query finds them; each is then flagged in its own transaction under its
+    row lock, so two sweepers never flag one task twice.
+    """
+    now = now or timezone.now()
+    due = (
+        Task.objects.filter(flow_task=REVIEW_NODE, status__in=OPEN)
+        .annotate(due=Cast(KT("data__due_utc"), CharField()))
+        .filter(due__lt=due_utc(now), data__overdue=False)
+        .values_list("pk", flat=True)
+    )
+    flagged = 0
+    for pk in list(due):
+        with transaction.atomic():
+            task = Task.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+            if task is None or task.status not in OPEN or task.data.get("overdue"):
+                continue
+            review_overdue(host_task=task)
+            flagged += 1
+    return flagged
 
 
 def review_overdue(*, host_task: Task) -> None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 
 from grants.audit import AuditEntry
 from grants.models import Application, Membership, User
 from grants.selectors import applications_visible_to, reviewer_jurisdictions
 from workflows.flows import ReviewFlow
-from workflows.review import OPEN
+from workflows.review import OPEN, due_utc
 
 
 def review_tasks() -> QuerySet[Task]:
@@ -59,4 +72,17 @@ def tasks_for(user: User) -> QuerySet[Task]:
             "process__reviewprocess__application__organization__district",
         )
         .order_by("created", "id")
+    )
+
+
+def with_overdue(tasks: QuerySet[Task], now: dt.datetime) -> QuerySet[Task]:
+    """``is_overdue`` on each task: flagged by the sweep, or past its deadline already."""
+    return tasks.annotate(
+        due=Cast(KT("data__due_utc"), CharField()),
+    ).annotate(
+        is_overdue=Case(
+            When(Q(data__overdue=True) | Q(due__lt=due_utc(now)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from workflows.review import review_deadlines_sweep
+
 
 @shared_task(name="workflows.fire_timers", ignore_result=True)
 def fire_timers() -> int:
-    """Fire due review deadlines (viewflow Timer tasks stored in the database).
+    """Flag review tasks past their deadline and tell the level above (once per task).
 
-    Safe when several beat/worker processes run it: each timer is re-checked
-    under its process lock and fires once.
+    Safe when several beat/worker processes run it: each task is flagged under its row lock.
     """
-    from viewflow.workflow.timers import fire_due_timers
-
-    return fire_due_timers()
+    return review_deadlines_sweep()

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from agencies.services import qualifications_check
+from agencies.services.registry import qualifications_check
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from agencies.services import vouchers_expire
+from agencies.services.vouchers import vouchers_expire
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.support.personas import PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: manage.py
 
 # The production variables of the README ("Production"): with them `check --deploy` is silent.
 PRODUCTION_ENV = {

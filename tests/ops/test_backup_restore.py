@@ -19,7 +19,7 @@ from tests.support.claims import attach_required, create_cert_app, decide, regis
 from tests.support.clients import login
 from tests.support.documents import PDF
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: manage.py
 
 # What the restored database must hold, read the same way on both sides.
 FACTS = """

@@ -132,6 +132,14 @@ def _migrations() -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
+def files_in_object_store() -> bool:
+    """Attachments and letters live in an object store (FILE_STORAGE_URL=s3://…), not under
+    MEDIA_ROOT: a backup then holds the database only, and the bucket is kept by the store's
+    own versioning or replication (README, "Operations")."""
+    backend = str(settings.STORAGES["default"]["BACKEND"])
+    return not backend.endswith("FileSystemStorage")
+
+
 def backup_create(folder: Path | None = None) -> Path:
     """Write a backup into ``folder`` (a new folder under ``BACKUP_DIR`` by default)."""
     engine = _engine()
@@ -153,8 +161,9 @@ def backup_create(folder: Path | None = None) -> Path:
             source.backup(copy)
         copy.close()
     media_root = Path(settings.MEDIA_ROOT)
+    in_object_store = files_in_object_store()
     with tarfile.open(target / MEDIA, "w:gz") as archive:
-        if media_root.is_dir():
+        if media_root.is_dir() and not in_object_store:
             for path in sorted(media_root.rglob("*")):
                 if path.is_file():
                     archive.add(path, arcname=str(path.relative_to(media_root)))
@@ -166,6 +175,8 @@ def backup_create(folder: Path | None = None) -> Path:
         "tables": counts,
         "audit": audit,
         "files": {name: _sha256(target / name) for name in (DUMPS[engine], MEDIA)},
+        # with FILE_STORAGE_URL=s3://… the files stay in the bucket: not in this backup
+        "media": "object store" if in_object_store else "MEDIA_ROOT",
         "keys_not_included": "AUDIT_HMAC_KEYS, AUDIT_SIGNING_KEY, AUDIT_TRUSTED_PUBLIC_KEYS, "
         "SECRET_KEY: kept apart, see README (Operations)",
     }

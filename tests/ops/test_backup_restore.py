@@ -139,3 +139,19 @@ def test_restore_refuses_a_database_that_holds_data(demo, tmp_path):
     folder = backup_create(tmp_path / "backup")
     with pytest.raises(BackupError, match="not empty"):
         backup_restore(folder)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_files_in_an_object_store_the_backup_says_they_are_not_in_it(
+    demo, tmp_path, settings, capsys
+):
+    from django.core.management import call_command
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "b"}},
+    }
+    call_command("backup", str(tmp_path / "backup"))
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["media"] == "object store"
+    assert "not in this backup" in capsys.readouterr().err

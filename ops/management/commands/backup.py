@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ops.backup import BackupError, backup_create
+from ops.backup import BackupError, backup_create, files_in_object_store
 
 
 class Command(BaseCommand):
@@ -23,3 +23,8 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"backup written to {folder}"))
+        if files_in_object_store():
+            self.stderr.write(
+                "the files are in the object store (FILE_STORAGE_URL), not in this backup: "
+                "keep the bucket with the store's own versioning or replication (README, Operations)"
+            )

@@ -22,6 +22,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     _options["options"] = (_options.get("options", "") + " -c synchronous_commit=off").strip()
 
 # The suite moves the clock by days and months (deadlines, expiries) while each persona keeps
-# the token it logged in with; tests/test_accounts_tokens.py sets the production lifetimes
+# the token it logged in with; tests/accounts/test_tokens.py sets the production lifetimes
 # where they are the subject.
 FUNDFLOW_TOKEN_TTL_HOURS = FUNDFLOW_TOKEN_IDLE_HOURS = 24 * 365 * 10

@@ -29,7 +29,11 @@ from grants.notifications import Notification
 from grants.pages import forbidden
 from grants.presenters import application_dict
 from grants.reviewers import level_label
-from grants.selectors import applications_visible_to, reviewer_jurisdictions
+from grants.selectors import (
+    applications_visible_to,
+    organizations_to_check,
+    reviewer_jurisdictions,
+)
 from workflows import lifecycle
 from workflows.review import DECISIONS, OPEN, task_deadline, task_is_overdue
 from workflows.selectors import review_tasks, tasks_for, with_overdue
@@ -141,6 +145,8 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
             "pages": pages,
             "shown_total": shown_total,
             "kind_blocks": inbox_blocks(request.user),
+            # authorisation letters, disputes, bank details of the district's organisations
+            "organizations_to_check": organizations_to_check(request.user).count(),
         },
     )
 

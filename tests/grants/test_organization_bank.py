@@ -163,3 +163,15 @@ def test_an_organisation_without_details_adds_them_through_a_confirmation(applic
     same = applicant.patch(f"/organizations/{org_id}", {"bank_account": NEW | {"bank_name": "x"}})
     assert same.status_code == 200  # replaces the proposal waiting
     assert BankDetailsChange.objects.filter(status="withdrawn").count() == 1
+
+
+def test_every_demo_organisation_can_be_paid(demo):
+    """seed_demo gives each demo organisation confirmed bank details (and again when re-run)."""
+    from django.utils import timezone
+
+    from demo.seed import seed_demo
+
+    seed_demo(timezone.localdate().year)
+    orgs = list(Organization.objects.all())
+    assert orgs and all(o.has_confirmed_bank_details for o in orgs)
+    assert all(len(o.cnaps_code) == 12 for o in orgs)

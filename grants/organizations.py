@@ -917,13 +917,13 @@ def _dispute_close(
 # ---------------------------------------------------------------- bank details
 
 
-def _bank_confirmers(organization: Organization, proposer: User) -> list[User]:
+def _bank_confirmers(organization: Organization, proposer: User) -> tuple[list[User], bool]:
     """Who confirms a change: the other administrators, or the district's reviewers where the
-    organisation has one administrator."""
+    organisation has one administrator (then True: they confirm on the review page)."""
     admins = organization_admins(organization.pk)
     if len(admins) > 1:
-        return [u for u in admins if u.pk != proposer.pk]
-    return _district_reviewers(organization)
+        return [u for u in admins if u.pk != proposer.pk], False
+    return _district_reviewers(organization), True
 
 
 def _bank_snapshot(org: Organization) -> dict[str, Any]:
@@ -987,10 +987,12 @@ def bank_details_propose(
                 "after": cleaned.as_dict(),
             },
         )
+        confirmers, by_reviewer = _bank_confirmers(org, actor)
         _notify(
-            _bank_confirmers(org, actor),
+            confirmers,
             "bank_change",
             org,
+            by_reviewer=by_reviewer,
             proposer=actor,
             change=change,
             account=masked(cleaned.account_number),

@@ -110,9 +110,9 @@ def test_with_one_administrator_the_district_reviewer_confirms(applicant, as_use
     path = f"/organizations/{org_id}/bank-account/changes/{change_id}"
     assert applicant.post(f"{path}/confirm").status_code == 403
     assert as_user("reviewer-xinshi").post(f"{path}/confirm").status_code == 404
-    assert Notification.objects.filter(
-        user__username="reviewer-tianshan", kind="bank_change"
-    ).exists()
+    note = Notification.objects.get(user__username="reviewer-tianshan", kind="bank_change")
+    assert f"/review/organizations/{org_id}/" in note.body  # the page where a reviewer confirms
+    assert "/portal/" not in note.body
     reviewer = as_user("reviewer-tianshan")
     confirmed = reviewer.post(f"{path}/confirm", {"comment": "已电话核实"})
     assert confirmed.status_code == 200, confirmed.content
@@ -140,6 +140,9 @@ def test_with_two_administrators_the_other_one_confirms(applicant, as_user):
         "bank_account_pending"
     ]["id"]
     path = f"/organizations/{org_id}/bank-account/changes/{change_id}"
+    note = Notification.objects.get(user__username="finance-head", kind="bank_change")
+    assert f"/portal/organizations/{org_id}/" in note.body
+    assert not Notification.objects.filter(kind="bank_change", user__username="reviewer-tianshan")
     assert as_user("reviewer-tianshan").post(f"{path}/confirm").status_code == 403
     rejected = colleague.post(f"{path}/reject", {"comment": "账号与开户许可证不符"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from finance.models import DisbursementBatch, DisbursementItem
 from grants.models import Organization
 from tests.support.claims import decide
+from tests.support.clients import web
 from tests.support.factories import OrganizationFactory
 from tests.support.finance import approved_apps, at_region, column_of
 from tests.support.personas import APPLICANT
@@ -95,6 +96,20 @@ def test_a_payee_without_confirmed_bank_details_is_refused_by_name(as_user):
     assert finance.post("/disbursements", {"awards": [app.pk]}).status_code == 422
     # the others go alone
     assert finance.post("/disbursements", {"awards": [apps[0].pk]}).status_code == 201
+
+
+def test_the_finance_page_names_the_payee_without_bank_details(as_user):
+    bare = OrganizationFactory(
+        serial=7003, name="乌鲁木齐待补账户科技有限公司", members=[APPLICANT], bank=False
+    )
+    app = at_region(bare, "W-BARE")
+    assert decide(as_user("reviewer-region"), app.pk, "approve").status_code == 200
+    page = web("finance").post("/finance/disbursements/new/", {"awards": [app.pk]}, follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    message = html.split('<li class="error">', 1)[1].split("</li>", 1)[0]
+    assert "乌鲁木齐待补账户科技有限公司" in message and "银行账户" in message
+    assert not DisbursementItem.objects.filter(application=app).exists()
 
 
 def test_changing_bank_details_after_the_award_does_not_rewrite_a_paid_batch(as_user, applicant):

@@ -867,6 +867,7 @@ def _dispute_close(
             memberships_changed(claimant)
             changes.append({"user": claimant.username, "change": "admin"})
     now = timezone.now()
+    bank_withdrawn = _bank_unconfirm(org, actor, now) if upheld else {}
     if claim is not None and claim.status == JoinRequest.Status.PENDING:
         claim.status = JoinRequest.Status.APPROVED if upheld else JoinRequest.Status.REJECTED
         claim.decided_by = actor
@@ -898,6 +899,7 @@ def _dispute_close(
             "outcome": outcome,
             "claim": claim.pk if claim else None,
             "memberships": changes,
+            "bank_unconfirmed": bank_withdrawn,
         },
     )
     told_users = {u.pk: u for u in told}
@@ -910,11 +912,33 @@ def _dispute_close(
         what="dispute",
         accepted=upheld,
         comment=resolution,
+        bank_unconfirmed=bool(bank_withdrawn),
     )
     return locked
 
 
 # ---------------------------------------------------------------- bank details
+
+
+def _bank_unconfirm(org: Organization, actor: User, now: dt.datetime) -> dict[str, Any]:
+    """After an upheld dispute the registrants' authority is not established, nor are the
+    bank details they gave: payments wait until the new administrators' details are
+    confirmed (by the district reviewer while there is one administrator). Changes still
+    waiting are withdrawn. Returns the details that lost their confirmation."""
+    before = _bank_snapshot(org)
+    for waiting in BankDetailsChange.objects.select_for_update().filter(
+        organization=org, status=BankDetailsChange.Status.PENDING
+    ):
+        waiting.status = BankDetailsChange.Status.WITHDRAWN
+        waiting.decided_by = actor
+        waiting.decided_at = now
+        waiting.comment = _("Withdrawn: the dispute about the organisation was upheld.")
+        waiting.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    if org.bank_confirmed_at is not None:
+        org.bank_confirmed_at = None
+        org.bank_confirmed_by = None
+        org.save(update_fields=["bank_confirmed_at", "bank_confirmed_by"])
+    return before
 
 
 def _bank_confirmers(organization: Organization, proposer: User) -> tuple[list[User], bool]:

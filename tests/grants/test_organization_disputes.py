@@ -4,8 +4,8 @@ the organisation, which takes no new application until the dispute is resolved."
 from __future__ import annotations
 
 from grants.audit import AuditEntry
-from grants.models import Membership, Notification
-from tests.support.claims import attach_required, create_cert_app, register_org
+from grants.models import Membership, Notification, Organization
+from tests.support.claims import attach_required, bank_account, create_cert_app, register_org
 from tests.support.documents import PDF, cert_fields
 from tests.support.organizations import claim, signed_up
 
@@ -107,6 +107,21 @@ def test_a_claim_freezes_new_applications_until_the_reviewer_upholds_it(applican
     resolution = AuditEntry.objects.get(action="organization.dispute_resolve")
     assert resolution.data["outcome"] == "upheld"
     assert {"user": "applicant", "change": "staff"} in resolution.data["memberships"]
+
+    # the bank details the ousted registrant gave are not paid to any more
+    old_account = resolution.data["bank_unconfirmed"]["account_number"]
+    shown = claimant.get(f"/organizations/{org_id}").json()["bank_account"]
+    assert shown["account_number"] == old_account and shown["confirmed"] is False
+    note = Notification.objects.get(user__username="legal-rep", kind="org_checked")
+    assert "银行账户" in note.body or "bank details" in note.body
+    # the new administrator gives them again (the same account, if it is the company's),
+    # and the district reviewer confirms: the organisation can be paid again
+    again = claimant.patch(f"/organizations/{org_id}", {"bank_account": bank_account("X", 5002)})
+    assert again.status_code == 200, again.content
+    change = again.json()["bank_account_pending"]["id"]
+    path = f"/organizations/{org_id}/bank-account/changes/{change}/confirm"
+    assert reviewer.post(path).status_code == 200
+    assert Organization.objects.get(pk=org_id).has_confirmed_bank_details
 
 
 def test_a_dismissed_claim_leaves_the_registration_as_it_was(applicant, as_user):

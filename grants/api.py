@@ -595,6 +595,8 @@ def organization_patch(
     request: AuthenticatedRequest, org_id: int, payload: OrganizationPatch
 ) -> OrganizationDict:
     org = _visible_org(request.user, org_id)
+    if not is_org_admin(request.user, org.pk):  # staff, reviewers, auditors: visible, not theirs
+        raise Forbidden(_("Only the organisation's administrators may do this."))
     data = payload.dict(exclude_unset=True)
     bank = data.pop("bank_account", None)
     cnaps = data.pop("cnaps_code", None)

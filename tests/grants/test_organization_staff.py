@@ -117,6 +117,9 @@ def test_only_administrators_decide_and_not_staff(applicant):
     rid = newcomer.post(f"/organizations/{org_id}/join-requests").json()["id"]
     assert staff.post(f"/organizations/{org_id}/join-requests/{rid}/approve").status_code == 403
     assert staff.get(f"/organizations/{org_id}/join-requests").status_code == 403
+    # nor change the organisation, even with nothing to change
+    assert staff.patch(f"/organizations/{org_id}", {}).status_code == 403
+    assert staff.patch(f"/organizations/{org_id}", {"phone": "0991-2"}).status_code == 403
     assert (
         staff.post(f"/organizations/{org_id}/invitations", {"email": "x@example.cn"}).status_code
         == 403

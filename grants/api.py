@@ -915,6 +915,8 @@ def _join_request(user: User, org_id: int, request_id: int) -> JoinRequest:
         JoinRequest.objects.select_related("organization__district", "user")
         .filter(pk=request_id, organization_id=org_id)
         .first()
+        if organizations.is_row_id(org_id)
+        else None
     )
     if join is None or (
         join.user_id != user.pk and organization_role(user, join.organization_id) is None

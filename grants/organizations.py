@@ -282,10 +282,16 @@ def region_override_grant(
 # ---------------------------------------------------------------- join requests and claims
 
 
+def is_row_id(value: Any) -> bool:
+    """Whether ``value`` can be a row's id: an int within the databases' 64-bit integers
+    (SQLite refuses a larger parameter outright, a 500 rather than a 404)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _find_organization(organization_id: Any) -> Organization:
     org = (
         Organization.objects.select_related("district").filter(pk=organization_id).first()
-        if isinstance(organization_id, int) and not isinstance(organization_id, bool)
+        if is_row_id(organization_id)
         else None
     )
     if org is None:
@@ -634,7 +640,7 @@ def _membership(organization: Organization, user_id: Any) -> Membership:
         .select_related("user")
         .filter(organization=organization, user_id=user_id)
         .first()
-        if isinstance(user_id, int) and not isinstance(user_id, bool)
+        if is_row_id(user_id)
         else None
     )
     if membership is None:

@@ -64,18 +64,19 @@ def test_junk_bodies_are_refused_not_500(applicant, as_user, junk):
             assert problem.get("detail") or problem.get("errors"), (path, response.content)
 
 
+POSTS = {"approve", "reject", "confirm", "role"}
+
+
 def test_path_ids_that_are_not_numbers_or_too_large(applicant):
     for path in (
         "/organizations/abc",
         "/organizations/99999999999999999999",
         "/organizations/99999999999999999999/members",
         "/organizations/1/join-requests/99999999999999999999/approve",
+        "/organizations/99999999999999999999/join-requests/1/reject",
+        "/organizations/1/members/99999999999999999999/role",
         "/organizations/1/bank-account/changes/x/confirm",
     ):
-        method = (
-            applicant.post
-            if path.endswith("approve") or path.endswith("confirm")
-            else applicant.get
-        )
+        method = applicant.post if path.rsplit("/", 1)[-1] in POSTS else applicant.get
         response = method(path)
         assert 400 <= response.status_code < 500, (path, response.status_code)

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "notices",
     "milestones",
     "navigation",
+    # programme definitions (export, import, clone, versions) and the steps by configuration
+    "programs",
     "indicators",
     "letters",
     # last: the demo data may import every app above, and nothing imports it

@@ -35,7 +35,7 @@ from finance.services.budget import award_commit, budget_allocate, budget_queue_
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput
-from grants.models import Application, Membership, Program, Role, Status, User
+from grants.models import Application, BudgetPolicy, Membership, Program, Role, Status, User
 from grants.notifications import notify
 from grants.reviewers import level_label
 from grants.selectors import reviewer_jurisdictions
@@ -48,6 +48,7 @@ from grants.services import (
 )
 from grants.transitions import transition
 from letters.services import letter_enqueue
+from programs.ranking import merit_for
 from rules.services import evaluation_run
 from workflows.flows import ReviewFlow
 from workflows.models import ReviewProcess
@@ -257,8 +258,9 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
     if outcome == "approved":
         if not hooks.on_final_approval(app, actor, level):
             return  # the kind's own steps follow (navigation: experts, notice, sign-off)
-        if not award_commit(application=app, actor=actor):  # BudgetExceeded rolls back
+        if not award_commit(application=app, actor=actor, merit=queue_merit(app)):
             return  # waits in the programme's merit queue (择优) until budget is added
+        # (BudgetExceeded, under the refuse policy, rolls the decision back)
         award_approved(
             application=app,
             actor=actor,
@@ -287,6 +289,14 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
     )
     if outcome == "rejected":  # the refusal notice, by a worker after commit
         letter_enqueue(application=app, kind="refusal")
+
+
+def queue_merit(application: Application) -> Decimal | None:
+    """The merit the application would wait with in its programme's merit queue (择优): its
+    programme's ranking (expert score or formula), never its amount; 0 when it cannot wait."""
+    if application.program.budget_policy != BudgetPolicy.QUEUE:
+        return Decimal(0)
+    return merit_for(application)
 
 
 def award_approved(

@@ -7,6 +7,7 @@ may see what comes from ``grants.selectors`` only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -43,6 +45,7 @@ from grants.selectors import (
     user_roles,
     visible_application,
 )
+from programs import definition
 from workflows import lifecycle
 
 router = Router()
@@ -291,6 +294,42 @@ def me(request: AuthenticatedRequest) -> dict[str, Any]:
 def program_list(request: AuthenticatedRequest) -> list[ProgramDict]:
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
     return [program_dict(p) for p in programs]
+
+
+@router.post(
+    "/programs",
+    response={201: dict[str, Any], **ERRORS},
+    tags=["programmes"],
+    summary="Create a programme from its definition, fundflow.program/1 (administrators): 422 "
+    "with errors[].field as JSON paths into the document and nothing written; 409 when the "
+    "code is taken",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ProgramDefinition"}}
+            },
+        },
+        "responses": {
+            201: {
+                "description": "The programme, as its definition now reads",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ProgramDefinition"}
+                    }
+                },
+            }
+        },
+    },
+)
+def program_create(request: AuthenticatedRequest) -> Any:
+    definition.require_admin(request.user)
+    try:
+        document = json.loads(request.body or b"null")
+    except ValueError:
+        raise HttpError(400, _("The body is not JSON.")) from None
+    program = definition.program_create(actor=request.user, document=document)
+    return Reply(201, definition.definition_export(program))
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, 404: Problem}, tags=["programmes"])

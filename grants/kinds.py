@@ -72,6 +72,10 @@ class KindHooks:
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
     on_final_approval: Callable[[Application, User | None, str], bool] = _award_now
+    # The award follows: how its money is settled. None: committed from the programme's
+    # budget now (or queued on merit, 择优). Steps with milestones plan it in tranches instead.
+    # True when settled, False when the award waits in the merit queue.
+    settle_award: Callable[[Application, User | None], bool] | None = None
     # Applications a user sees because of the kind's own records (a partner, a drawn expert),
     # given the organisations the user acts for (a list, or a subquery: both work with __in).
     visibility: Callable[[User, Any], Q | None] = _nothing

@@ -6,3 +6,10 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "programs"
     verbose_name = _("Programme definitions")
+
+    def ready(self) -> None:
+        from grants import kinds
+        from programs import steps
+
+        # a programme of any kind that switches steps on by configuration runs them here
+        kinds.register_steps(steps.overlay, steps.USER_HOOKS)

@@ -49,6 +49,7 @@ from grants.services import (
 from grants.transitions import transition
 from letters.services import letter_enqueue
 from programs.ranking import merit_for
+from programs.versions import record_submission
 from rules.services import evaluation_run
 from workflows.flows import ReviewFlow
 from workflows.models import ReviewProcess
@@ -97,6 +98,7 @@ def submit(*, actor: User, application: Application, now: dt.datetime | None = N
                 award_amount=evaluation.award_str,
             )
         evaluation.save()
+        record_submission(program)  # the first: its definition becomes the version in force
         certificate_claim(locked)
         chain = list(program.levels)
         round_ = locked.round + 1
@@ -258,9 +260,12 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
     if outcome == "approved":
         if not hooks.on_final_approval(app, actor, level):
             return  # the kind's own steps follow (navigation: experts, notice, sign-off)
-        if not award_commit(application=app, actor=actor, merit=queue_merit(app)):
+        if hooks.settle_award is not None:  # steps with milestones: tranches
+            settled = hooks.settle_award(app, actor)
+        else:  # BudgetExceeded, under the refuse policy, rolls the decision back
+            settled = award_commit(application=app, actor=actor, merit=queue_merit(app))
+        if not settled:
             return  # waits in the programme's merit queue (择优) until budget is added
-        # (BudgetExceeded, under the refuse policy, rolls the decision back)
         award_approved(
             application=app,
             actor=actor,

@@ -96,6 +96,7 @@ class ProgramFieldOut(Schema):
     required: bool
     label: str
     choices: list[Any]
+    help: str = ""
 
 
 class CostLineKindOut(Schema):
@@ -122,6 +123,18 @@ class ProgramDetailOut(ProgramOut):
     cost_line_kinds: list[CostLineKindOut]
     attachment_kinds: list[AttachmentKindOut]
     rule_set: RuleSetOut
+    steps: list[str] = Field(
+        default_factory=list,
+        description="The steps switched on after the review chain: expert_review, "
+        "public_notice, milestones (navigation runs its own)",
+    )
+    ranking: dict[str, Any] = Field(
+        default_factory=dict, description="The merit ranking (择优); {}: by submission time"
+    )
+    indicators: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The plan indicators its awards feed ({number, measure, field})",
+    )
 
 
 class JurisdictionOut(Schema):

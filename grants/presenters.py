@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 from django.utils import timezone
 
 from grants import kinds
-from grants.models import Application, Organization, Program
+from grants.models import STEPS, Application, Organization, Program
 from rules.services import check_for_api, rule_set_in_force
 
 # The shapes below are what the API's schemas (grants.api) validate: keep them in step.
@@ -45,6 +45,7 @@ class ProgramFieldDict(TypedDict):
     required: bool
     label: str
     choices: Any  # the programme's JSON list of choices, as configured
+    help: str
 
 
 class CostLineKindDict(TypedDict):
@@ -71,6 +72,9 @@ class ProgramDetailDict(ProgramDict):
     cost_line_kinds: list[CostLineKindDict]
     attachment_kinds: list[AttachmentKindDict]
     rule_set: RuleSetDict
+    steps: list[str]
+    ranking: dict[str, Any]
+    indicators: list[dict[str, Any]]
 
 
 class OrganizationDict(TypedDict):
@@ -186,6 +190,7 @@ def program_detail_dict(program: Program) -> ProgramDetailDict:
                 "required": f.required,
                 "label": f.display_label,
                 "choices": f.choices,
+                "help": f.display_help,
             }
             for f in program.fields.all()
         ],
@@ -198,6 +203,9 @@ def program_detail_dict(program: Program) -> ProgramDetailDict:
             for k in program.attachment_kinds.all()
         ],
         "rule_set": _rule_set_dict(program),
+        "steps": [name for name in STEPS if program.step_settings(name) is not None],
+        "ranking": dict(program.ranking or {}),
+        "indicators": list(program.indicators or []),
     }
 
 

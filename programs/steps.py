@@ -524,7 +524,8 @@ def notice_sign_off(*, actor: Any, notice: Notice, now: dt.datetime | None = Non
         )
         awards: list[Application] = []
         queued: list[Application] = []
-        for app in listed:
+        # best-ranked first: when the budget is short, merit decides who is paid now (择优)
+        for app in [row.application for row in ranked(notice.program, listed)]:
             progress = StepProgress.objects.get(application=app)
             _set_stage(progress, Stage.AWARDED, actor=actor, notice=notice.number)
             (awards if settle_award(app, actor) else queued).append(app)

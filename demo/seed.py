@@ -425,7 +425,7 @@ def seed_data_programs(year: int, admin: User) -> list[Program]:
     """Create each programme defined as data (once), with its budget for the year."""
     from finance.models import Budget
     from finance.services.budget import budget_allocate
-    from programs.definition import program_create
+    from programs.versions import program_create
 
     programs = []
     for document in data_programs(year):

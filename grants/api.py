@@ -45,7 +45,7 @@ from grants.selectors import (
     user_roles,
     visible_application,
 )
-from programs import definition
+from programs import definition, versions
 from workflows import lifecycle
 
 router = Router()
@@ -341,7 +341,7 @@ def program_create(request: AuthenticatedRequest) -> Any:
         document = json.loads(request.body or b"null")
     except ValueError:
         raise HttpError(400, _("The body is not JSON.")) from None
-    program = definition.program_create(actor=request.user, document=document)
+    program = versions.program_create(actor=request.user, document=document)
     return Reply(201, definition.definition_export(program))
 
 

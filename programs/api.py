@@ -109,7 +109,7 @@ class CloneIn(Schema):
 )
 def definition_clone(request, code: str, payload: CloneIn):
     definition.require_admin(request.user)
-    program = definition.program_clone(
+    program = versions.program_clone(
         actor=request.user,
         program=_program(code),
         code=payload.code,
@@ -437,7 +437,7 @@ def ranking(request, code: str):
     program = _program(code)
     rows = []
     for row in steps.ranking(program):
-        progress = row.application.step_progress  # type: ignore[attr-defined]  # reverse one-to-one of programs.StepProgress
+        progress = row.application.step_progress  # reverse one-to-one of programs.StepProgress
         rows.append(
             {
                 "rank": row.rank,

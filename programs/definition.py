@@ -33,7 +33,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from experts.models import INDUSTRIES
 from grants import kinds
 from grants.audit import audit_record
-from grants.errors import Conflict, Forbidden, InvalidInput
+from grants.errors import Forbidden, InvalidInput
 from grants.models import (
     STEPS,
     AttachmentKind,
@@ -639,29 +639,6 @@ def require_admin(actor: Any) -> None:
         raise Forbidden(_("Only programme administrators define programmes."))
 
 
-class CodeTaken(Conflict):
-    slug = "code-taken"
-
-
-def program_create(*, actor: Any, document: Any, note: str = "") -> Program:
-    """A new programme from its definition (one administrator: nobody applied yet). 422 with
-    every problem at its path, 409 when the code is taken; nothing written in either case."""
-    from programs.versions import snapshot
-
-    require_admin(actor)
-    errors = schema_errors(document)
-    if errors:
-        raise DefinitionInvalid(errors)
-    if Program.objects.filter(code=document["code"]).exists():
-        raise CodeTaken(
-            _("The code “%(c)s” is already taken by another programme.") % {"c": document["code"]}
-        )
-    with transaction.atomic():
-        program = definition_apply(actor=actor, document=document)
-        snapshot(program=program, actor=actor, note=note or _("created from its definition"))
-    return program
-
-
 _DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
@@ -700,30 +677,6 @@ def clone_document(
         if isinstance(rule_set, dict) and isinstance(rule_set.get("test_cases"), list):
             rule_set["test_cases"] = shift_dates(rule_set["test_cases"], year - old_year)
     return doc
-
-
-def program_clone(
-    *, actor: Any, program: Program, code: Any, year: Any, opens: Any, closes: Any
-) -> Program:
-    """The same programme for another year, in one call: its definition with a new code,
-    year and window. Budgets are not copied (finance allocates next year's)."""
-    require_admin(actor)
-    errors = []
-    if not isinstance(code, str) or not code:
-        errors.append({"field": "code", "message": _("This is required.")})
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors.append({"field": "year", "message": _("A year from 2000 to 2100.")})
-    for name, value in (("opens", opens), ("closes", closes)):
-        if not isinstance(value, str) or parse_when(value) is None:
-            errors.append({"field": name, "message": _("A date and time with its offset.")})
-    if errors:
-        raise InvalidInput(errors)
-    document = clone_document(
-        definition_export(program), code=code, year=year, opens=opens, closes=closes
-    )
-    return program_create(
-        actor=actor, document=document, note=_("cloned from %(c)s") % {"c": program.code}
-    )
 
 
 # ---------------------------------------------------------------- definitions kept as data files

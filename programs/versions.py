@@ -11,6 +11,7 @@
   drafted it cannot approve it.
 - An application keeps the version it was submitted under (``version_of``): its chain,
   rules and award were fixed at submission, and that version's document stays readable.
+- A new programme (``program_create``) or next year's (``program_clone``) starts at version 1.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ from grants.selectors import program_is_live
 from grants.services import clean_text
 from programs.definition import (
     DefinitionInvalid,
+    clone_document,
     definition_apply,
     definition_errors,
     definition_export,
     document_sha256,
+    parse_when,
     require_admin,
+    schema_errors,
 )
 from programs.models import ProgramVersion
 
@@ -264,3 +268,51 @@ def draft_reject(*, actor: Any, version: ProgramVersion, reason: str) -> Program
             data={"number": draft.number},
         )
     return draft
+
+
+# ---------------------------------------------------------------- create and clone
+
+
+class CodeTaken(Conflict):
+    slug = "code-taken"
+
+
+def program_create(*, actor: Any, document: Any, note: str = "") -> Program:
+    """A new programme from its definition (one administrator: nobody applied yet). 422 with
+    every problem at its path, 409 when the code is taken; nothing written in either case."""
+    require_admin(actor)
+    errors = schema_errors(document)
+    if errors:
+        raise DefinitionInvalid(errors)
+    if Program.objects.filter(code=document["code"]).exists():
+        raise CodeTaken(
+            _("The code “%(c)s” is already taken by another programme.") % {"c": document["code"]}
+        )
+    with transaction.atomic():
+        program = definition_apply(actor=actor, document=document)
+        snapshot(program=program, actor=actor, note=note or _("created from its definition"))
+    return program
+
+
+def program_clone(
+    *, actor: Any, program: Program, code: Any, year: Any, opens: Any, closes: Any
+) -> Program:
+    """The same programme for another year, in one call: its definition with a new code,
+    year and window. Budgets are not copied (finance allocates next year's)."""
+    require_admin(actor)
+    errors = []
+    if not isinstance(code, str) or not code:
+        errors.append({"field": "code", "message": _("This is required.")})
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors.append({"field": "year", "message": _("A year from 2000 to 2100.")})
+    for name, value in (("opens", opens), ("closes", closes)):
+        if not isinstance(value, str) or parse_when(value) is None:
+            errors.append({"field": name, "message": _("A date and time with its offset.")})
+    if errors:
+        raise InvalidInput(errors)
+    document = clone_document(
+        definition_export(program), code=code, year=year, opens=opens, closes=closes
+    )
+    return program_create(
+        actor=actor, document=document, note=_("cloned from %(c)s") % {"c": program.code}
+    )

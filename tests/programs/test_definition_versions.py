@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from grants.models import Program, Role, RoleAssignment, User
 from programs.models import ProgramVersion
 from programs.versions import version_of
@@ -14,8 +16,6 @@ from rules.services import NeedsDefinitionDraft, ruleset_activate, ruleset_new_d
 from tests.support.clients import login
 from tests.support.personas import ADMIN, APPLICANT
 from tests.support.programs import claim, insurance_definition, insurance_fields
-
-import pytest
 
 
 def second_admin() -> None:
@@ -28,7 +28,9 @@ def test_before_any_application_one_administrator_changes_the_definition(demo):
     document = admin.post("/programs", insurance_definition()).json()
     changed = copy.deepcopy(document)
     changed["cap"] = "60000.00"
-    response = admin.post("/programs/ip-insurance/drafts", {"definition": changed, "note": "提高上限"})
+    response = admin.post(
+        "/programs/ip-insurance/drafts", {"definition": changed, "note": "提高上限"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["state"] == "active"  # applied at once: nobody applied yet
     assert Program.objects.get(code="ip-insurance").cap == 60000
@@ -48,13 +50,17 @@ def test_after_the_first_application_a_second_administrator_approves_the_draft(d
         serial=7101,
     )
     v1 = ProgramVersion.objects.get(program__code="ip-insurance", state="active")
-    assert version_of(Program.objects.get(code="ip-insurance").applications.get(pk=first["id"])) == v1
+    assert (
+        version_of(Program.objects.get(code="ip-insurance").applications.get(pk=first["id"])) == v1
+    )
 
     changed = copy.deepcopy(document)
     changed["fields"][1]["label"] = "承保保险公司"
     changed["rule_set"]["tables"][4]["rows"][2]["set"]["award_fen"] = "cost.counted_fen * 0.5"
     changed["rule_set"]["test_cases"][0]["expect"]["award_fen"] = 1000000
-    draft = admin.post("/programs/ip-insurance/drafts", {"definition": changed, "note": "补贴比例改为 50%"})
+    draft = admin.post(
+        "/programs/ip-insurance/drafts", {"definition": changed, "note": "补贴比例改为 50%"}
+    )
     assert draft.status_code == 201, draft.content
     body = draft.json()
     assert body["state"] == "draft" and body["based_on"] == v1.number
@@ -68,7 +74,9 @@ def test_after_the_first_application_a_second_administrator_approves_the_draft(d
     assert Program.objects.get(code="ip-insurance").fields.get(name="insurer").label == "承保机构"
     number = body["number"]
     assert admin.post(f"/programs/ip-insurance/drafts/{number}/approve").status_code == 403
-    assert login(APPLICANT).post(f"/programs/ip-insurance/drafts/{number}/approve").status_code == 403
+    assert (
+        login(APPLICANT).post(f"/programs/ip-insurance/drafts/{number}/approve").status_code == 403
+    )
     approved = login("admin-2").post(f"/programs/ip-insurance/drafts/{number}/approve")
     assert approved.status_code == 200, approved.content
     assert approved.json()["state"] == "active" and approved.json()["decided_by"] == "admin-2"
@@ -134,8 +142,12 @@ def test_clone_gives_next_years_programme_without_budgets(demo):
     year = source["year"] + 1
     response = admin.post(
         "/programs/cert-subsidy/clone",
-        {"code": f"cert-subsidy-{year}", "year": year, "opens": f"{year}-01-01T00:00:00+06:00",
-         "closes": f"{year}-12-31T23:59:59+06:00"},
+        {
+            "code": f"cert-subsidy-{year}",
+            "year": year,
+            "opens": f"{year}-01-01T00:00:00+06:00",
+            "closes": f"{year}-12-31T23:59:59+06:00",
+        },
     )
     assert response.status_code == 201, response.content
     clone = response.json()
@@ -151,11 +163,20 @@ def test_clone_gives_next_years_programme_without_budgets(demo):
     )
     taken = admin.post(
         "/programs/cert-subsidy/clone",
-        {"code": f"cert-subsidy-{year}", "year": year, "opens": f"{year}-01-01T00:00:00+06:00",
-         "closes": f"{year}-12-31T23:59:59+06:00"},
+        {
+            "code": f"cert-subsidy-{year}",
+            "year": year,
+            "opens": f"{year}-01-01T00:00:00+06:00",
+            "closes": f"{year}-12-31T23:59:59+06:00",
+        },
     )
     assert taken.status_code == 409
-    assert login(APPLICANT).post(
-        "/programs/cert-subsidy/clone",
-        {"code": "x", "year": year, "opens": "x", "closes": "y"},
-    ).status_code == 403
+    assert (
+        login(APPLICANT)
+        .post(
+            "/programs/cert-subsidy/clone",
+            {"code": "x", "year": year, "opens": "x", "closes": "y"},
+        )
+        .status_code
+        == 403
+    )

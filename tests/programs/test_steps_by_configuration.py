@@ -10,8 +10,8 @@ from decimal import Decimal
 import time_machine
 from django.test import Client
 
-from experts.models import ExpertDraw, ExpertReview
 from experts.draw import draw_experts
+from experts.models import ExpertDraw, ExpertReview
 from finance.models import QueueEntry
 from grants.models import Application, Program
 from letters.models import Letter
@@ -32,7 +32,11 @@ def steps_definition() -> dict:
         number_prefix="IM",
         budget_policy="queue",
         steps={
-            "expert_review": {"experts_per_application": 3, "criteria": CRITERIA, "topic": "新材料"},
+            "expert_review": {
+                "experts_per_application": 3,
+                "criteria": CRITERIA,
+                "topic": "新材料",
+            },
             "public_notice": {"working_days": 3, "target_count": None},
             "milestones": None,
         },
@@ -57,11 +61,21 @@ def test_expert_review_and_public_notice_by_configuration(demo, django_capture_o
     admin = login(ADMIN)
     assert admin.post("/programs", steps_definition()).status_code == 201
     year = Program.objects.get(code="ip-insurance-merit").year
-    assert login(FINANCE).post(
-        "/budgets",
-        {"program": "ip-insurance-merit", "year": year, "amount": "5000.00", "source": "city",
-         "reason": "年度预算"},
-    ).status_code == 201
+    assert (
+        login(FINANCE)
+        .post(
+            "/budgets",
+            {
+                "program": "ip-insurance-merit",
+                "year": year,
+                "amount": "5000.00",
+                "source": "city",
+                "reason": "年度预算",
+            },
+        )
+        .status_code
+        == 201
+    )
     applicant = login(APPLICANT)
     apps = []
     for i in range(3):
@@ -108,8 +122,12 @@ def test_expert_review_and_public_notice_by_configuration(demo, django_capture_o
     assert len(notice["applications"]) == 3
     filed = public.post(
         f"/api/v1/steps/notices/{notice_id}/objections",
-        {"name": "李女士", "contact": "0991-5550000", "text": "该企业保单系伪造。",
-         "application": middle},
+        {
+            "name": "李女士",
+            "contact": "0991-5550000",
+            "text": "该企业保单系伪造。",
+            "application": middle,
+        },
         content_type="application/json",
     )
     assert filed.status_code == 201, filed.content
@@ -131,17 +149,23 @@ def test_expert_review_and_public_notice_by_configuration(demo, django_capture_o
     assert signed.json()["queued"] == [strong, weak]  # best-ranked first
     statuses = dict(Application.objects.filter(pk__in=apps).values_list("pk", "status"))
     assert statuses == {strong: "in_review", weak: "in_review", middle: "rejected"}
-    assert list(
-        QueueEntry.objects.filter(status="waiting").values_list("application", "rank")
-    ) == [(strong, Decimal("90")), (weak, Decimal("70"))]
+    assert list(QueueEntry.objects.filter(status="waiting").values_list("application", "rank")) == [
+        (strong, Decimal("90")),
+        (weak, Decimal("70")),
+    ]
     assert not Letter.objects.filter(application_id__in=[strong, weak], kind="award").exists()
 
     # finance adds budget: the best-ranked award is committed first, approved, its letter issued
     with django_capture_on_commit_callbacks(execute=True):
         r = login(FINANCE).post(
             "/budgets",
-            {"program": "ip-insurance-merit", "year": year, "amount": "10000.00",
-             "source": "city", "reason": "追加预算"},
+            {
+                "program": "ip-insurance-merit",
+                "year": year,
+                "amount": "10000.00",
+                "source": "city",
+                "reason": "追加预算",
+            },
         )
     assert r.status_code == 201, r.content
     statuses = dict(Application.objects.filter(pk__in=apps).values_list("pk", "status"))
@@ -163,10 +187,20 @@ def test_milestones_with_tranches_by_configuration(demo, django_capture_on_commi
             "public_notice": None,
             "milestones": {
                 "milestones": [
-                    {"code": "midterm", "label": "中期检查", "label_en": "Mid-term", "share": 40,
-                     "due_months": 6},
-                    {"code": "final", "label": "项目验收", "label_en": "Acceptance", "share": 60,
-                     "due_months": 12},
+                    {
+                        "code": "midterm",
+                        "label": "中期检查",
+                        "label_en": "Mid-term",
+                        "share": 40,
+                        "due_months": 6,
+                    },
+                    {
+                        "code": "final",
+                        "label": "项目验收",
+                        "label_en": "Acceptance",
+                        "share": 60,
+                        "due_months": 12,
+                    },
                 ],
                 "levels": ["city"],
             },
@@ -183,8 +217,13 @@ def test_milestones_with_tranches_by_configuration(demo, django_capture_on_commi
     year = document["year"]
     login(FINANCE).post(
         "/budgets",
-        {"program": "ip-insurance-staged", "year": year, "amount": "100000.00", "source": "city",
-         "reason": "年度预算"},
+        {
+            "program": "ip-insurance-staged",
+            "year": year,
+            "amount": "100000.00",
+            "source": "city",
+            "reason": "年度预算",
+        },
     )
     applicant = login(APPLICANT)
     app = claim(
@@ -197,7 +236,9 @@ def test_milestones_with_tranches_by_configuration(demo, django_capture_on_commi
     )
     through_chain(app["id"], django_capture_on_commit_callbacks)
     assert Application.objects.get(pk=app["id"]).status == "awarded"
-    assert list(Tranche.objects.filter(application_id=app["id"]).values_list("amount", flat=True)) == [
+    assert list(
+        Tranche.objects.filter(application_id=app["id"]).values_list("amount", flat=True)
+    ) == [
         Decimal("4800.00"),
         Decimal("7200.00"),
     ]
@@ -213,5 +254,8 @@ def test_milestones_with_tranches_by_configuration(demo, django_capture_on_commi
     committed = LedgerEntry.objects.filter(application_id=app["id"], kind="commit")
     assert sum(e.amount for e in committed) == Decimal("12000.00")
     certificate = Letter.objects.get(application_id=app["id"], kind="acceptance")
-    assert certificate.status == "issued" and certificate.template.program.code == "ip-insurance-staged"
+    assert (
+        certificate.status == "issued"
+        and certificate.template.program.code == "ip-insurance-staged"
+    )
     assert StepProgress.objects.get(application_id=app["id"]).stage == "accepted"

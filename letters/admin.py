@@ -55,6 +55,11 @@ class ProgramLetterSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # one per programme, made for each
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and programs_locked(obj.program):
+            return False  # part of the definition: a draft a second administrator approves
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

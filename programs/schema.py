@@ -2,7 +2,7 @@
 
 Published with the API docs (the request body of ``POST /api/v1/programs`` and the answer of
 ``GET /api/v1/programs/{code}/definition`` in the OpenAPI document, and as itself at
-``GET /api/v1/programs/schema``). What the schema cannot say (a field named twice, a rule cell
+``GET /api/v1/program-schema``). What the schema cannot say (a field named twice, a rule cell
 naming an unknown field, weights adding up to 100, a template's syntax) is checked by
 ``programs.definition``; every error names its JSON path (``fields[2].type``).
 """

@@ -154,3 +154,17 @@ def test_a_live_programme_changes_in_the_admin_only_through_an_approved_draft(de
         checker.post(page, {"reject": "1", "reason": "标签无需修改"})
         assert ProgramVersion.objects.get(pk=draft.pk).state == "rejected"
         assert program.fields.get(name="insurer").label == "承保机构"
+
+
+def test_a_live_programmes_letter_settings_are_read_only_in_the_admin(demo, applicant):
+    from letters.models import ProgramLetterSettings
+    from letters.services import letter_settings
+    from tests.support.claims import submit_cert_claim
+
+    submit_cert_claim(applicant)
+    settings = letter_settings(Program.objects.get(code="cert-subsidy"))
+    assert isinstance(settings, ProgramLetterSettings)
+    page = f"/admin/letters/programlettersettings/{settings.pk}/change/"
+    response = browser().post(page, {"regulation": "别的办法", "issuer_level": "city"})
+    assert response.status_code == 403
+    assert ProgramLetterSettings.objects.get(pk=settings.pk).regulation != "别的办法"

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -20,7 +20,15 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from config.apikit import ERRORS, MoneyStr, Page, Problem, paginate
+from config.apikit import (
+    ERRORS,
+    MoneyStr,
+    Page,
+    Problem,
+    StatusMinimalOut,
+    minimal_preferred,
+    paginate,
+)
 from grants import services
 from grants.auth import AuthenticatedRequest
 from grants.errors import Forbidden, InvalidInput, NotFound
@@ -536,13 +544,21 @@ def attachment_download(
 
 @router.post(
     "/applications/{application_id}/submit",
-    response={200: ApplicationOut, **ERRORS},
+    response={200: ApplicationOut | StatusMinimalOut, **ERRORS},
     tags=["applications"],
     summary="Run the rules and submit to the first review level",
+    description=(
+        "Answers with the application as GET returns it; with the request header "
+        "`Prefer: return=minimal` only `{id, status, level}` (and `Preference-Applied`)."
+    ),
 )
-def application_submit(request: AuthenticatedRequest, application_id: int) -> ApplicationDict:
+def application_submit(
+    request: AuthenticatedRequest, application_id: int, response: HttpResponse
+) -> ApplicationDict | dict[str, object]:
     app = own_application(request.user, application_id)
-    lifecycle.submit(actor=request.user, application=app)
+    app = lifecycle.submit(actor=request.user, application=app)
+    if minimal_preferred(request, response):
+        return {"id": app.pk, "status": app.status, "level": app.level or None}
     return application_dict(visible_application(request.user, application_id))
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.reconciliation import ledger_totals, reconciliation_report
+from grants.audit import AuditEntry
 from grants.models import Application, Program, ProgramField, User
 from tests.support.claims import decide
 from tests.support.finance import at_region, finance_org, set_budget
@@ -102,6 +103,10 @@ def test_merit_queue_ranks_by_merit_not_by_amount_when_budget_is_added(as_user):
     queue = as_user("finance").get("/budget-queue", program="cert-subsidy").json()
     assert [row["application"] for row in queue] == [strong.pk, equal.pk, big.pk]
     assert [row["rank"] for row in queue] == ["16", "16", "2"]
+    # the awards that did not fit left no commitment and no audit entry of one behind
+    commits = LedgerEntry.objects.filter(kind="commit")
+    assert list(commits.values_list("application", flat=True)) == [first.pk]
+    assert AuditEntry.objects.filter(action="budget.commit").count() == 1
 
     budget_allocate(
         actor=User.objects.get(username="finance"),

@@ -752,5 +752,6 @@ class ApiToken(models.Model):
 
 
 from grants.audit import AuditCheckpoint, AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
+from grants.calendar import CalendarDay  # noqa: E402, F401
 from grants.notifications import Notification  # noqa: E402, F401
 from grants.outbox import OutboxMessage  # noqa: E402, F401

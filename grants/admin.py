@@ -56,6 +56,27 @@ class UserAdmin(BaseUserAdmin[User]):
         (_("Profile"), {"fields": ("display_name", "phone")}),
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
+    actions = ["unlock_login", "reset_second_factor"]
+
+    @admin.action(description=_("Unlock login (after too many failed logins)"))
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        from grants.services import login_unlock
+
+        assert isinstance(request.user, User)
+        for user in queryset:
+            login_unlock(actor=request.user, user=user)
+        self.message_user(request, _("Login unlocked for %(n)d users.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Reset two-factor login (lost phone): enrol again at next login"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        from grants.second_factor import second_factor_reset
+
+        assert isinstance(request.user, User)
+        for user in queryset:
+            second_factor_reset(actor=request.user, user=user)
+        self.message_user(
+            request, _("Two-factor login reset for %(n)d users.") % {"n": queryset.count()}
+        )
 
     def save_related(
         self,

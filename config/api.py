@@ -33,6 +33,8 @@ from grants.errors import DomainError
 from grants.services import token_user
 from letters import api as letters_api
 from navigation import api as navigation_api
+from programs import api as programs_api
+from programs.schema import DEFINITION_SCHEMA
 from rules import api as rules_api
 from workflows import api as workflows_api
 
@@ -104,6 +106,11 @@ class FundflowAPI(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", Problem.model_json_schema())
+        # the programme definition document (fundflow.program/1), published with the docs
+        components.setdefault(
+            "ProgramDefinition",
+            {k: v for k, v in DEFINITION_SCHEMA.items() if k not in ("$schema", "$id")},
+        )
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
                 self._declare_problems(path, method, operation)
@@ -325,3 +332,4 @@ api.add_router("", finance_api.router)
 api.add_router("", agencies_api.router)
 api.add_router("/navigation", navigation_api.router)
 api.add_router("", letters_api.router)
+api.add_router("", programs_api.router)

@@ -149,7 +149,8 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-    errors: list[dict[str, str]] | None = None
+    # each {field, message}; a letter template's problem also names its line
+    errors: list[dict[str, str | int | None]] | None = None
 
 
 ERRORS = {

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "notices",
     "milestones",
     "navigation",
+    # programme definitions (export, import, clone, versions) and the steps by configuration
+    "programs",
     "indicators",
     "letters",
     "accounts",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -416,6 +417,46 @@ def seed_rule_sets(programs: list[Program], admin: User) -> None:
         ruleset_activate(version=draft, actor=admin, effective_from=program.opens)
 
 
+# The programmes the demo defines as data only (fundflow.program/1 documents, years relative):
+# the plan's other funded lines. No module names them; each file says everything they are.
+DATA_PROGRAMS = Path(__file__).resolve().parent / "programs"
+DATA_PROGRAM_BUDGET = Decimal("1000000.00")  # each, from the city, for the demo year
+
+
+def data_programs(year: int) -> list[dict]:
+    """The definitions of ``demo/programs/*.json`` for programme ``year``."""
+    from programs.definition import from_data_file
+
+    return [
+        from_data_file(path.read_text(encoding="utf-8"), year)
+        for path in sorted(DATA_PROGRAMS.glob("*.json"))
+    ]
+
+
+def seed_data_programs(year: int, admin: User) -> list[Program]:
+    """Create each programme defined as data (once), with its budget for the year."""
+    from finance.models import Budget
+    from finance.services.budget import budget_allocate
+    from programs.versions import program_create
+
+    programs = []
+    for document in data_programs(year):
+        program = Program.objects.filter(code=document["code"]).first()
+        if program is None:
+            program = program_create(actor=admin, document=document, note="演示数据")
+        if not Budget.objects.filter(program=program, year=program.year, allocated__gt=0).exists():
+            budget_allocate(
+                actor=admin,
+                program=program,
+                year=program.year,
+                amount=DATA_PROGRAM_BUDGET,
+                source="city",
+                reason=f"{program.year} 年度专项资金预算（演示数据）",
+            )
+        programs.append(program)
+    return programs
+
+
 @transaction.atomic
 def seed_demo(year: int) -> list[Program]:
     seed_jurisdictions()
@@ -425,6 +466,7 @@ def seed_demo(year: int) -> list[Program]:
     seed_agency(admin, year)
     seed_experts()
     seed_navigation_config(programs)
+    seed_data_programs(year, admin)
     from indicators.models import Indicator
     from indicators.plan import seed_indicators
 

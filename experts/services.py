@@ -347,6 +347,13 @@ def review_score(
     return review
 
 
+def application_score(application: Application) -> Decimal | None:
+    """The application's expert score (the mean rule over the submitted totals), or None
+    before any expert submitted."""
+    totals = submitted_totals(application)
+    return aggregate_scores(totals) if totals else None
+
+
 def submitted_totals(application: Application) -> list[Decimal]:
     """The weighted totals of the experts who submitted their scores on ``application``."""
     totals = ExpertReview.objects.filter(

@@ -28,6 +28,7 @@ from finance.reports import (
     payment_file_xlsx,
 )
 from finance.services import disbursements
+from finance.services.budget import QUEUE_ORDER, merit_str
 from grants.errors import Forbidden, InvalidInput, NotFound
 from grants.models import Program, Role
 from grants.presenters import local, money
@@ -167,7 +168,10 @@ class QueueOut(Schema):
     number: str
     program: str
     amount: str
-    rank: str
+    rank: str | None = Field(
+        description="The merit under the programme's ranking (择优), higher first; null: no "
+        "merit could be computed (ranked last). Never the award amount."
+    )
     queued_at: dt.datetime
 
 
@@ -444,7 +448,7 @@ def budget_queue(request, program: str = ""):
     if program:
         qs = qs.filter(budget__program__code=program)
     out, positions = [], dict[int, int]()
-    for e in qs.order_by("budget_id", "-rank", "queued_at", "id"):
+    for e in qs.order_by("budget_id", *QUEUE_ORDER):
         positions[e.budget_id] = positions.get(e.budget_id, 0) + 1
         out.append(
             {
@@ -453,7 +457,7 @@ def budget_queue(request, program: str = ""):
                 "number": e.application.number,
                 "program": e.budget.program.code,
                 "amount": money(e.amount),
-                "rank": money(e.rank),
+                "rank": merit_str(e.rank),
                 "queued_at": local(e.queued_at),
             }
         )

@@ -264,7 +264,8 @@ class DisbursementItem(models.Model):
 class QueueEntry(models.Model):
     """An approved award waiting for budget under a programme's merit-queue policy (择优).
 
-    Ranked by ``rank`` (the award amount, highest first), then by time queued.
+    Ranked by ``rank``, the application's merit under the programme's ranking (higher first;
+    None, no merit computed, last), then by submission time. Never by the award amount.
     """
 
     class Status(models.TextChoices):
@@ -279,7 +280,7 @@ class QueueEntry(models.Model):
     )
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="queue")
     amount = models.DecimalField(_("amount"), **MONEY)
-    rank = models.DecimalField(_("rank"), **MONEY)
+    rank = models.DecimalField(_("merit"), max_digits=24, decimal_places=4, null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
     )
@@ -287,7 +288,7 @@ class QueueEntry(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-rank", "queued_at", "id"]
+        ordering = [F("rank").desc(nulls_last=True), "queued_at", "id"]
         verbose_name = _("merit queue entry")
         verbose_name_plural = _("merit queue")
         constraints = [

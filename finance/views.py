@@ -28,6 +28,7 @@ from finance.reports import (
     payment_file_xlsx,
 )
 from finance.services import disbursements
+from finance.services.budget import QUEUE_ORDER
 from grants.errors import DomainError, InvalidInput
 from grants.models import Jurisdiction, Level, Program, Role, Status
 from grants.pages import forbidden
@@ -115,7 +116,7 @@ def overview(request):
     queue = (
         QueueEntry.objects.filter(status=QueueEntry.Status.WAITING)
         .select_related("application__organization", "budget__program")
-        .order_by("budget_id", "-rank", "queued_at", "id")
+        .order_by("budget_id", *QUEUE_ORDER)
     )
     context.update(
         rows=rows,

@@ -7,6 +7,7 @@ may see what comes from ``grants.selectors`` only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -78,6 +80,7 @@ from grants.selectors import (
     user_roles,
     visible_application,
 )
+from programs import definition, versions
 from workflows import lifecycle
 
 router = Router()
@@ -133,6 +136,7 @@ class ProgramFieldOut(Schema):
     required: bool
     label: str
     choices: list[Any]
+    help: str = ""
 
 
 class CostLineKindOut(Schema):
@@ -159,6 +163,18 @@ class ProgramDetailOut(ProgramOut):
     cost_line_kinds: list[CostLineKindOut]
     attachment_kinds: list[AttachmentKindOut]
     rule_set: RuleSetOut
+    steps: list[str] = Field(
+        default_factory=list,
+        description="The steps switched on after the review chain: expert_review, "
+        "public_notice, milestones (navigation runs its own)",
+    )
+    ranking: dict[str, Any] = Field(
+        default_factory=dict, description="The merit ranking (择优); {}: by submission time"
+    )
+    indicators: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The plan indicators its awards feed ({number, measure, field})",
+    )
 
 
 class JurisdictionOut(Schema):
@@ -564,6 +580,42 @@ def me(request: AuthenticatedRequest) -> dict[str, Any]:
 def program_list(request: AuthenticatedRequest) -> list[ProgramDict]:
     programs = Program.objects.filter(is_active=True).prefetch_related("budgets")
     return [program_dict(p) for p in programs]
+
+
+@router.post(
+    "/programs",
+    response={201: dict[str, Any], **ERRORS},
+    tags=["programmes"],
+    summary="Create a programme from its definition, fundflow.program/1 (administrators): 422 "
+    "with errors[].field as JSON paths into the document and nothing written; 409 when the "
+    "code is taken",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ProgramDefinition"}}
+            },
+        },
+        "responses": {
+            201: {
+                "description": "The programme, as its definition now reads",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ProgramDefinition"}
+                    }
+                },
+            }
+        },
+    },
+)
+def program_create(request: AuthenticatedRequest) -> Any:
+    definition.require_admin(request.user)
+    try:
+        document = json.loads(request.body or b"null")
+    except ValueError:
+        raise HttpError(400, _("The body is not JSON.")) from None
+    program = versions.program_create(actor=request.user, document=document)
+    return Reply(201, definition.definition_export(program))
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, 404: Problem}, tags=["programmes"])

@@ -10,6 +10,13 @@ so raising a domain error refuses the action (for instance a final approval).
 Adding a programme kind: add its value to ``ProgramKind``, write a module with the
 hooks it needs, and register them in its app's ``ready()``. README: "Adding a
 programme kind".
+
+Steps by configuration: a programme of any kind that runs no steps of its own may switch
+on the steps of ``Program.steps`` (expert review, public notice, milestones). The app that
+runs them registers a *steps overlay* (``register_steps``): for such a programme
+``hooks_for`` returns the kind's hooks with the overlay's on top (its final approval goes
+to the steps instead of the award, its letters, its visibility), so the lifecycle and the
+letters treat it like navigation's own steps without anyone naming a kind.
 """
 
 from __future__ import annotations
@@ -47,6 +54,10 @@ def _no_links(user: User) -> list[dict[str, Any]]:
     return []
 
 
+def _no_errors(settings: Any) -> list[dict[str, str]]:
+    return []
+
+
 @dataclass(frozen=True)
 class KindHooks:
     """What a programme kind adds to the shared lifecycle. Every hook has a harmless default."""
@@ -61,6 +72,10 @@ class KindHooks:
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.
     on_final_approval: Callable[[Application, User | None, str], bool] = _award_now
+    # The award follows: how its money is settled. None: committed from the programme's
+    # budget now (or queued on merit, 择优). Steps with milestones plan it in tranches instead.
+    # True when settled, False when the award waits in the merit queue.
+    settle_award: Callable[[Application, User | None], bool] | None = None
     # Applications a user sees because of the kind's own records (a partner, a drawn expert),
     # given the organisations the user acts for (a list, or a subquery: both work with __in).
     visibility: Callable[[User, Any], Q | None] = _nothing
@@ -85,11 +100,37 @@ class KindHooks:
     letter_context: Callable[[Any], dict[str, Any]] = _no_context
     # Application fields the kind's own records write; the applicant's form cannot change them.
     derived_fields: tuple[str, ...] = ()
+    # The programme definition (``programs``): a kind that runs steps of its own keeps their
+    # settings in its own records and gives them in the definition's ``steps`` shape
+    # (``steps_read``, None: the programme's ``Program.steps``), and takes them back
+    # (``steps_write``); settings only the kind has (a voucher's terms) are its
+    # ``kind_settings``, read, checked (errors with paths inside it) and written here.
+    steps_read: Callable[[Program], dict[str, Any]] | None = None
+    steps_write: Callable[[Program, dict[str, Any]], None] | None = None
+    settings_read: Callable[[Program], dict[str, Any] | None] = _nothing
+    settings_errors: Callable[[Any], list[dict[str, str]]] = _no_errors
+    settings_write: Callable[[Program, dict[str, Any] | None], None] = _nothing
+
+    @property
+    def runs_own_steps(self) -> bool:
+        return self.steps_read is not None
 
 
 DEFAULT = KindHooks()
 
 _registry: dict[str, KindHooks] = {}
+
+
+@dataclass
+class _Steps:
+    """The steps switched on by configuration (``register_steps``): the overlay for a
+    programme that has some, and the steps' hooks about a user (an expert's visibility, links)."""
+
+    overlay: Callable[[Program, KindHooks], KindHooks] | None = None
+    user_hooks: KindHooks | None = None
+
+
+_steps = _Steps()
 
 
 def register(kind: str, hooks: KindHooks) -> None:
@@ -106,16 +147,36 @@ def register_defaults() -> None:
     _registry.setdefault(ProgramKind.GENERAL, DEFAULT)
 
 
+def register_steps(
+    overlay: Callable[[Program, KindHooks], KindHooks], user_hooks: KindHooks | None = None
+) -> None:
+    """Register how a programme with steps switched on (``Program.steps``) runs them: the
+    ``overlay`` turns the kind's hooks into those of the programme; ``user_hooks`` are the
+    steps' hooks about a user (visibility, portal and inbox blocks, links)."""
+    _steps.overlay = overlay
+    _steps.user_hooks = user_hooks
+
+
 def hooks_for(program: Program | str) -> KindHooks:
     kind = program if isinstance(program, str) else program.kind
-    return _registry.get(kind, DEFAULT)
+    hooks = _registry.get(kind, DEFAULT)
+    overlay = _steps.overlay
+    if (
+        overlay is not None
+        and isinstance(program, Program)
+        and program.has_steps
+        and not hooks.runs_own_steps
+    ):
+        return overlay(program, hooks)
+    return hooks
 
 
 def all_hooks() -> Iterator[KindHooks]:
-    """Each registered kind's hooks once (for hooks that are about a user, not a programme)."""
+    """Each registered kind's hooks once (for hooks that are about a user, not a programme),
+    then those of the configured steps."""
     seen: set[int] = set()
-    for hooks in _registry.values():
-        if id(hooks) not in seen:
+    for hooks in [*_registry.values(), _steps.user_hooks]:
+        if hooks is not None and id(hooks) not in seen:
             seen.add(id(hooks))
             yield hooks
 

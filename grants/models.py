@@ -351,11 +351,15 @@ def validate_org_kinds(value: Any) -> None:  # any JSON the form sent
         )
 
 
+# The steps any programme may switch on after its review chain (``Program.steps``), in order.
+STEPS = ("expert_review", "public_notice", "milestones")
+
+
 class BudgetPolicy(models.TextChoices):
     """What the final approval does when the programme's budget cannot cover the award."""
 
     REFUSE = "refuse", _("Refuse the approval")
-    QUEUE = "queue", _("Merit queue: wait for budget, highest award first")
+    QUEUE = "queue", _("Merit queue: wait for budget, best-ranked first")
 
 
 class Program(models.Model):
@@ -403,10 +407,40 @@ class Program(models.Model):
         default=BudgetPolicy.REFUSE,
         help_text=_(
             "Refuse: the final approval is refused and the application stays at its level. "
-            "Merit queue (择优): it waits, ranked by award amount, until budget is added."
+            "Merit queue (择优): it waits, ranked by the programme's merit criteria (never by "
+            "the award amount), until budget is added."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The parts of a programme that are configuration read by the layers above (the
+    # programme definition, ``programs``, validates them): the steps switched on after the
+    # chain approves, the merit ranking (择优) and the plan indicators it feeds.
+    steps = models.JSONField(
+        _("steps after the review chain"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Steps switched on, with their settings: {"expert_review": {...}, '
+            '"public_notice": {...}, "milestones": {...}}. Empty: the award follows the '
+            "chain's last approval."
+        ),
+    )
+    ranking = models.JSONField(
+        _("merit ranking (择优)"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'How applications are ranked on merit, e.g. {"by": "expert_score"} or {"by": '
+            '"formula", "expression": "fields.invention_patents * 2", "tie_breaks": '
+            '["submitted_at"]}. Empty: by submission time. Never by the award amount.'
+        ),
+    )
+    indicators = models.JSONField(
+        _("indicators it feeds"),
+        default=list,
+        blank=True,
+        help_text=_('The plan indicators its awards count toward, e.g. [{"number": 1}].'),
+    )
 
     class Meta:
         ordering = ["-year", "code"]
@@ -443,6 +477,16 @@ class Program(models.Model):
         at = at or timezone.now()
         return self.is_active and self.opens <= at <= self.closes
 
+    def step_settings(self, name: str) -> dict[str, Any] | None:
+        """The settings of a step switched on in ``steps`` (``STEPS``), or None when it is off."""
+        value = (self.steps or {}).get(name) if isinstance(self.steps, dict) else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def has_steps(self) -> bool:
+        """Some step of ``STEPS`` is switched on: the chain's approval is not the award yet."""
+        return any(self.step_settings(name) is not None for name in STEPS)
+
 
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
@@ -465,6 +509,8 @@ class ProgramField(models.Model):
     label = models.CharField(_("label"), max_length=100)
     label_en = models.CharField(_("English label"), max_length=100, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    help = models.CharField(_("help text"), max_length=300, blank=True)
+    help_en = models.CharField(_("English help text"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -481,6 +527,10 @@ class ProgramField(models.Model):
     @property
     def display_label(self) -> str:
         return localized(self.label, self.label_en)
+
+    @property
+    def display_help(self) -> str:
+        return localized(self.help, self.help_en)
 
     def clean(self) -> None:
         if self.type == FieldType.CHOICE and (

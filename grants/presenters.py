@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from grants import kinds
 from grants.models import (
+    STEPS,
     Application,
     AuthorityLetter,
     BankDetailsChange,
@@ -55,6 +56,7 @@ class ProgramFieldDict(TypedDict):
     required: bool
     label: str
     choices: Any  # the programme's JSON list of choices, as configured
+    help: str
 
 
 class CostLineKindDict(TypedDict):
@@ -81,6 +83,9 @@ class ProgramDetailDict(ProgramDict):
     cost_line_kinds: list[CostLineKindDict]
     attachment_kinds: list[AttachmentKindDict]
     rule_set: RuleSetDict
+    steps: list[str]
+    ranking: dict[str, Any]
+    indicators: list[dict[str, Any]]
 
 
 class BankAccountDict(TypedDict):
@@ -226,6 +231,7 @@ def program_detail_dict(program: Program) -> ProgramDetailDict:
                 "required": f.required,
                 "label": f.display_label,
                 "choices": f.choices,
+                "help": f.display_help,
             }
             for f in program.fields.all()
         ],
@@ -238,6 +244,9 @@ def program_detail_dict(program: Program) -> ProgramDetailDict:
             for k in program.attachment_kinds.all()
         ],
         "rule_set": _rule_set_dict(program),
+        "steps": [name for name in STEPS if program.step_settings(name) is not None],
+        "ranking": dict(program.ranking or {}),
+        "indicators": list(program.indicators or []),
     }
 
 

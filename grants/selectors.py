@@ -21,6 +21,7 @@ from grants.models import (
     Membership,
     Organization,
     OrganizationDispute,
+    Program,
     Role,
     RoleAssignment,
     User,
@@ -163,6 +164,12 @@ def applications_for_statistics() -> QuerySet[Application]:
     Only counts and sums may be shown from this: callers never list rows, names or USCCs.
     """
     return Application.objects.filter(submitted_at__isnull=False)
+
+
+def program_is_live(program: Program) -> bool:
+    """The programme has received its first application (one was submitted): from then on its
+    definition changes only through a draft that a second administrator approves."""
+    return Application.objects.filter(program=program, submitted_at__isnull=False).exists()
 
 
 def is_member(user: User, organization_id: int) -> bool:

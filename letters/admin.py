@@ -1,8 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from grants.errors import DomainError
+from grants.selectors import program_is_live as programs_locked
 from letters import services
 from letters.models import (
     IssuingAuthority,
@@ -51,29 +55,75 @@ class ProgramLetterSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # one per programme, made for each
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and programs_locked(obj.program):
+            return False  # part of the definition: a draft a second administrator approves
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class LetterTemplateForm(forms.ModelForm):
+    """Saving publishes a new version through ``template_publish``: the sandbox's problems
+    (each naming its line) are shown at the template, the input kept."""
+
+    request_user: Any = None  # set per request by LetterTemplateAdmin.get_form
+    published: LetterTemplate | None = None
+
+    class Meta:
+        model = LetterTemplate
+        fields = ("program", "kind", "note", "body")
+
+    def clean(self):
+        data = super().clean() or {}
+        program = data.get("program") or getattr(self.instance, "program", None)
+        if program is not None and programs_locked(program):
+            raise forms.ValidationError(
+                _(
+                    "This programme has received applications: its letters change through a "
+                    "definition draft that a second administrator approves."
+                )
+            )
+        if self.errors:
+            return data
+        try:
+            self.published = services.template_publish(
+                actor=self.request_user,
+                kind=data.get("kind", ""),
+                body=data.get("body", ""),
+                note=data.get("note", ""),
+                program=program,
+            )
+        except DomainError as exc:
+            for error in exc.errors or [{"field": "body", "message": exc.detail}]:
+                field = error.get("field") if error.get("field") in self.fields else None
+                self.add_error(field, error["message"])
+        return data
 
 
 @admin.register(LetterTemplate)
 class LetterTemplateAdmin(admin.ModelAdmin):
     """Saving never edits a version: it publishes a new one (issued letters keep theirs)."""
 
-    list_display = ("kind", "version", "note", "created_by", "created_at")
-    list_filter = ("kind",)
+    list_display = ("kind", "program", "version", "note", "created_by", "created_at")
+    list_filter = ("kind", "program")
     readonly_fields = ("version", "created_by", "created_at")
-    fields = ("kind", "version", "note", "body", "created_by", "created_at")
+    fields = ("program", "kind", "version", "note", "body", "created_by", "created_at")
+    form = LetterTemplateForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # a programme's template stays that programme's: a new version, never another's
+        return (*self.readonly_fields, "program") if obj is not None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        try:
-            published = services.template_publish(
-                actor=request.user, kind=obj.kind, body=obj.body, note=obj.note
-            )
-        except DomainError as exc:
-            messages.error(request, "; ".join(e["message"] for e in exc.errors) or exc.detail)
-            return
+        published = form.published
         obj.pk = published.pk
         obj.version = published.version
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form: Any = super().get_form(request, obj, change, **kwargs)
+        return type("LetterTemplateFormFor", (form,), {"request_user": request.user})
 
     def has_delete_permission(self, request, obj=None):
         return False

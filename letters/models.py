@@ -27,6 +27,10 @@ from grants.models import MONEY, Level
 
 
 class TemplateKind(models.TextChoices):
+    """The shipped templates (``templates/letters/<kind>.html``), and ``award``: a programme's
+    own award letter (a programme's own templates are named by their letter kind)."""
+
+    AWARD = "award", _("Award letter")
     CERTIFICATION = "certification", _("Certification subsidy award letter")
     VOUCHER = "voucher", _("Service voucher award letter")
     NAVIGATION = "navigation", _("Patent navigation award letter")
@@ -36,8 +40,22 @@ class TemplateKind(models.TextChoices):
 
 
 class LetterTemplate(models.Model):
-    """One version of a letter template. Rows are never edited: saving in the admin adds a version."""
+    """One version of a letter template. Rows are never edited: saving in the admin adds a version.
 
+    Without a programme, a shipped template of its kind (and its administrators' versions),
+    used by every programme that has none of its own. With a programme, that programme's own
+    template for a letter kind (``award``, ``refusal``, ``acceptance``): no other programme
+    ever gets its wording."""
+
+    program = models.ForeignKey(
+        "grants.Program",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="letter_templates",
+        verbose_name=_("programme"),
+        help_text=_("Empty: the shared template of its kind, for programmes without their own."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=TemplateKind.choices)
     version = models.PositiveIntegerField(_("version"))
     body = models.TextField(
@@ -59,15 +77,25 @@ class LetterTemplate(models.Model):
     )
 
     class Meta:
-        ordering = ["kind", "-version"]
+        ordering = ["program_id", "kind", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "version"], name="letter_template_version")
+            models.UniqueConstraint(
+                fields=["kind", "version"],
+                condition=Q(program__isnull=True),
+                name="letter_template_version",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "kind", "version"],
+                condition=Q(program__isnull=False),
+                name="letter_template_program_version",
+            ),
         ]
         verbose_name = _("letter template version")
         verbose_name_plural = _("letter template versions")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version}"
+        owner = f"{self.program.name} · " if self.program_id and self.program else ""
+        return f"{owner}{self.get_kind_display()} v{self.version}"
 
 
 HAN_ONLY = RegexValidator(

@@ -32,6 +32,7 @@ import re
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import cn2an
@@ -39,7 +40,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.template import engines
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -85,6 +85,7 @@ LEVEL_LABELS = {"district": "区（县）级", "city": "市级", "region": "自�
 
 
 def template_kind_for(*, program: Program, kind: str) -> str:
+    """The shared template kind a programme without its own template of ``kind`` uses."""
     if kind == LetterKind.REFUSAL:
         return TemplateKind.REFUSAL
     if kind == LetterKind.ACCEPTANCE:
@@ -92,12 +93,52 @@ def template_kind_for(*, program: Program, kind: str) -> str:
     return kinds.hooks_for(program).award_template
 
 
-def template_source(kind: str) -> str:
-    """The shipped template file of a kind: version 1 until an administrator saves another."""
-    from django.template.loader import get_template
+def program_template(program: Program, kind: str) -> LetterTemplate | None:
+    """The programme's own newest template of letter kind ``kind``, or None."""
+    if program.pk is None:
+        return None
+    return LetterTemplate.objects.filter(program=program, kind=kind).order_by("-version").first()
 
-    # the Django backend's template wraps the engine's Template (.template); the only backend here
-    return get_template(f"letters/{kind}.html").template.source  # type: ignore[attr-defined]
+
+def template_for(*, program: Program, kind: str) -> LetterTemplate:
+    """The template a letter of ``kind`` of ``program`` is issued from: the programme's own
+    newest version, else the shared template of its kind (the generic one for a programme
+    of no particular kind, which states the programme's own fields by their labels)."""
+    return program_template(program, kind) or template_current(
+        template_kind_for(program=program, kind=kind)
+    )
+
+
+def program_letter_kinds(program: Program) -> list[str]:
+    """The letter kinds a programme issues: award, refusal, and those its kind or steps add."""
+    extra = [k for k in kinds.hooks_for(program).letter_kinds if k not in DECISION_KINDS]
+    return [*DECISION_KINDS, *extra]
+
+
+def program_templates(program: Program) -> dict[str, str]:
+    """The programme's own templates, newest version per letter kind (the definition's)."""
+    out: dict[str, str] = {}
+    for kind in LetterKind.values:
+        own = program_template(program, kind)
+        if own is not None:
+            out[kind] = own.body
+    return out
+
+
+def template_errors(body: Any, field: str) -> list[dict[str, Any]]:
+    """The sandbox's problems with a letter template, at ``field`` (each names its line)."""
+    from letters.sandbox import template_problems
+
+    if not isinstance(body, str):
+        return [{"field": field, "message": _("A template is text.")}]
+    return [{"field": field, **problem} for problem in template_problems(body)]
+
+
+def template_source(kind: str) -> str:
+    """The shipped template file of a kind: version 1 until an administrator saves another.
+    Read as text: letter templates are compiled by the sandbox engine, never the site's."""
+    path = Path(settings.BASE_DIR) / "templates" / "letters" / f"{kind}.html"
+    return path.read_text(encoding="utf-8")
 
 
 SHIPPED = "templates/"  # the note of a version made from templates/letters/<kind>.html
@@ -112,54 +153,78 @@ def template_current(kind: str) -> LetterTemplate:
     when that file changes (a new shipped template), its text becomes the next version, unless an
     administrator published a version of their own since (theirs stays current)."""
     note = _shipped_note(kind)
-    current = LetterTemplate.objects.filter(kind=kind).order_by("-version").first()
+    shared = LetterTemplate.objects.filter(kind=kind, program__isnull=True)
+    current = shared.order_by("-version").first()
     if current is None or (current.note.startswith(SHIPPED) and current.note != note):
         version = 1 if current is None else current.version + 1
         LetterTemplate.objects.bulk_create(
             [LetterTemplate(kind=kind, version=version, body=template_source(kind), note=note)],
             ignore_conflicts=True,
         )
-        current = LetterTemplate.objects.filter(kind=kind).latest("version")
+        current = shared.latest("version")
     return current
 
 
-def template_publish(*, actor, kind: str, body: str, note: str = "") -> LetterTemplate:
-    """A new version of a letter template; letters issued from now on use it."""
+def template_publish(
+    *, actor, kind: str, body: str, note: str = "", program: Program | None = None
+) -> LetterTemplate:
+    """A new version of a letter template; letters issued from now on use it.
+
+    Without ``program``: the shared template of a kind. With it: that programme's own
+    template of letter kind ``kind`` (award, refusal, or a kind its steps add). The body
+    runs in the sandbox (``letters.sandbox``): a template breaking its rules is refused,
+    each problem naming its line."""
     if not has_role(actor, Role.ADMIN):
         raise Forbidden(_("Only administrators change letter templates."))
-    if kind not in TemplateKind.values:
+    allowed = (
+        [k for k in TemplateKind.values if k != TemplateKind.AWARD]
+        if program is None
+        else program_letter_kinds(program)
+    )
+    if kind not in allowed:
         raise InvalidInput([{"field": "kind", "message": _("Unknown letter kind.")}])
-    try:
-        engines["django"].from_string(body)
-    except Exception as exc:  # a template that does not compile is refused, not published
-        raise InvalidInput([{"field": "body", "message": str(exc)}]) from None
+    errors = template_errors(body, "body")
+    if errors:
+        raise InvalidInput(errors, detail=_("The letter template breaks the sandbox's rules."))
     with transaction.atomic():
-        template_current(kind)
-        last = LetterTemplate.objects.select_for_update().filter(kind=kind).order_by("-version")[0]
+        if program is None:
+            template_current(kind)
+        last = (
+            LetterTemplate.objects.select_for_update()
+            .filter(kind=kind, program=program)
+            .order_by("-version")
+            .first()
+        )
         template = LetterTemplate.objects.create(
-            kind=kind, version=last.version + 1, body=body, note=note, created_by=actor
+            program=program,
+            kind=kind,
+            version=(last.version if last else 0) + 1,
+            body=body,
+            note=note,
+            created_by=actor,
         )
         audit_record(
             actor=actor,
             action="letter_template.publish",
             obj=template,
             role=Role.ADMIN,
-            data={"kind": kind, "version": template.version, "note": note},
+            data={
+                "kind": kind,
+                "version": template.version,
+                "note": note,
+                "program": program.code if program else None,
+            },
         )
     return template
 
 
-_compiled: dict[str, Any] = {}
+def template_render(template: LetterTemplate, context: dict[str, Any]) -> str:
+    """Every stored template (shipped, an administrator's, a programme's) is compiled and
+    rendered by the sandbox engine: it reaches only the official base layout and the letter's
+    own data."""
+    from letters.sandbox import render
 
-
-def _compiled_template(template: LetterTemplate):
-    # Keyed by the body's hash, not the row id: a version never changes, but an id can name
-    # another row in another database (a restored backup, SQLite reusing ids after a rollback).
-    key = hashlib.sha256(template.body.encode("utf-8")).hexdigest()
-    compiled = _compiled.get(key)
-    if compiled is None:
-        compiled = _compiled[key] = engines["django"].from_string(template.body)
-    return compiled
+    return render(template.body, context)
 
 
 # ---------------------------------------------------------------- numbering
@@ -283,7 +348,7 @@ def letter_reserve(
         else:
             authority = issuer_for(app, kind)
             number = letter_number_next(authority=authority, year=timezone.localtime(now).year)
-        template = template_current(template_kind_for(program=app.program, kind=kind))
+        template = template_for(program=app.program, kind=kind)
         letter = Letter.objects.create(
             application=app,
             kind=kind,
@@ -438,7 +503,12 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         TemplateKind.REFUSAL: f"关于{letter.program_name}申请不予支持的决定",
         TemplateKind.ACCEPTANCE: f"关于{letter.program_name}通过验收的通知",
     }
-    title = titles.get(letter.template.kind, letter.program_name)
+    shared_kind = (
+        template_kind_for(program=app.program, kind=letter.kind)
+        if letter.template.program_id
+        else letter.template.kind
+    )
+    title = titles.get(shared_kind, letter.program_name)
     url = verify_url(letter.code)
     facts, amounts = letter_facts(app)
     context = {
@@ -491,7 +561,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
 
 
 def letter_html(letter: Letter) -> str:
-    return _compiled_template(letter.template).render(letter_context(letter))
+    return template_render(letter.template, letter_context(letter))
 
 
 def letter_render(letter: Letter) -> bytes:

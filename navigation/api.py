@@ -42,6 +42,7 @@ from navigation.presenters import (
 )
 from navigation.selectors import (
     decides,
+    navigation_notices,
     navigation_program,
     notice_entries,
     own_review,
@@ -419,7 +420,7 @@ def review_list(request):
             "project__program", "project__organization", "project__navigation"
         )
         .prefetch_related(notice_entries("project__notice_entries"))
-        .filter(expert__user=request.user)
+        .filter(expert__user=request.user, project__navigation__isnull=False)
     )
     return paginate(request, qs.order_by("-id"), review_dict)
 
@@ -492,11 +493,11 @@ def selection(request, code: str, payload: SelectionIn):
     "/notices", auth=None, response={200: NoticePage, **ERRORS}, summary="Public notices (no login)"
 )
 def notice_list(request):
-    return paginate(request, Notice.objects.select_related("program").order_by("-id"), notice_dict)
+    return paginate(request, navigation_notices().order_by("-id"), notice_dict)
 
 
 def _notice(notice_id: int) -> Notice:
-    notice = Notice.objects.select_related("program").filter(pk=notice_id).first()
+    notice = navigation_notices().filter(pk=notice_id).first()
     if notice is None:
         raise NotFound(_("No such public notice."))
     return notice

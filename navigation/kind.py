@@ -19,12 +19,13 @@ from django.utils import timezone
 from experts.models import ExpertReview
 from finance.models import LedgerEntry
 from grants.kinds import KindHooks
-from grants.models import Application, Role, Status
+from grants.models import Application, Program, Role, Status
 from grants.selectors import has_role
 from letters.models import Letter, LetterKind
 from letters.services import amount_in_capitals, chinese_date
 from milestones.models import Contract
-from navigation.models import NavigationProject, Partner, Stage
+from navigation.models import NavigationConfig, NavigationProject, Partner, Stage
+from navigation.selectors import config_for
 from navigation.services.joint import JOINT_FIELDS, eligibility_passed, project_submitted
 
 AWARDED = (Status.APPROVED, Status.AWARDED, Status.PAID)
@@ -129,6 +130,45 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     return {}
 
 
+def steps_read(program: Program) -> dict[str, Any]:
+    """The navigation programme's steps (its ``NavigationConfig``) in the definition's shape."""
+    config = config_for(program)
+    return {
+        "expert_review": {
+            "experts_per_application": config.experts_per_application,
+            "criteria": list(config.criteria),
+        },
+        "public_notice": {
+            "working_days": config.notice_working_days,
+            "target_count": config.target_count,
+        },
+        "milestones": {
+            "milestones": list(config.milestones),
+            "levels": list(config.milestone_levels),
+        },
+    }
+
+
+def steps_write(program: Program, steps: dict[str, Any]) -> None:
+    """A definition's steps into the programme's ``NavigationConfig`` (checked already)."""
+    review = steps.get("expert_review") or {}
+    notice = steps.get("public_notice") or {}
+    plan = steps.get("milestones") or {}
+    defaults: dict[str, Any] = {}
+    if review:
+        defaults.update(
+            experts_per_application=review["experts_per_application"],
+            criteria=review["criteria"],
+        )
+    if notice:
+        defaults["notice_working_days"] = notice["working_days"]
+        if notice.get("target_count"):
+            defaults["target_count"] = notice["target_count"]
+    if plan:
+        defaults.update(milestones=plan["milestones"], milestone_levels=plan["levels"])
+    NavigationConfig.objects.update_or_create(program=program, defaults=defaults)
+
+
 def hooks(**web: Any) -> KindHooks:
     """The navigation kind's hooks; ``web`` adds those of the pages (portal, inbox, links)."""
     return KindHooks(
@@ -139,5 +179,7 @@ def hooks(**web: Any) -> KindHooks:
         letter_kinds={LetterKind.ACCEPTANCE: accepted},
         letter_context=letter_context,
         derived_fields=JOINT_FIELDS,
+        steps_read=steps_read,
+        steps_write=steps_write,
         **web,
     )

@@ -16,7 +16,7 @@ from grants.errors import NotFound
 from grants.models import Level, Organization, OrganizationKind, Program, ProgramKind, Role
 from grants.selectors import has_role, reviewer_jurisdictions, sees_everything, visible_application
 from navigation.models import NavigationConfig, NavigationProject
-from notices.models import NoticeEntry
+from notices.models import Notice, NoticeEntry
 
 # Who decides what over a whole call (administrators may do each of them).
 SELECTS = (Level.CITY,)
@@ -106,6 +106,12 @@ def navigation_program(code: str) -> Program:
     return program
 
 
+def navigation_notices() -> QuerySet[Notice]:
+    """The public notices of navigation programmes (those of programmes with steps by
+    configuration are ``programs.steps``')."""
+    return Notice.objects.select_related("program").filter(program__kind=ProgramKind.NAVIGATION)
+
+
 def own_review(user: Any, review_id: Any) -> ExpertReview:
     """The expert's own review assignment ``review_id`` (another's does not exist: NotFound)."""
     review = (
@@ -113,7 +119,7 @@ def own_review(user: Any, review_id: Any) -> ExpertReview:
             "expert", "project__program", "project__organization", "project__navigation"
         )
         .prefetch_related(notice_entries("project__notice_entries"))
-        .filter(pk=review_id, expert__user=user)
+        .filter(pk=review_id, expert__user=user, project__navigation__isnull=False)
         .first()
     )
     if review is None:

@@ -65,6 +65,7 @@ from navigation.selectors import (
     industries_for,
     may,
     milestone_levels,
+    navigation_notices,
     navigation_program,
     notice_entries,
     own_review,
@@ -140,7 +141,7 @@ def inbox_block(user) -> dict[str, Any]:
             Program.objects.filter(kind=ProgramKind.NAVIGATION, is_active=True)
         )
         block["notices"] = list(
-            Notice.objects.filter(status=Notice.Status.OPEN)
+            Notice.objects.filter(status=Notice.Status.OPEN, program__kind=ProgramKind.NAVIGATION)
             .annotate(open_objections=Count("objections", filter=Q(objections__status="open")))
             .order_by("ends_at")
         )
@@ -409,7 +410,7 @@ def review_list(request):
     if _expert_or_none(request) is None:
         return forbidden(request, _("Only members of the expert pool have review assignments."))
     reviews = (
-        ExpertReview.objects.filter(expert__user=request.user)
+        ExpertReview.objects.filter(expert__user=request.user, project__navigation__isnull=False)
         .select_related("project__program", "project__navigation")
         .order_by("-id")
     )
@@ -664,7 +665,7 @@ def ranking(request, code: str):
 
 
 def notice_list(request):
-    notices = Notice.objects.select_related("program").order_by("-id")[:50]
+    notices = navigation_notices().order_by("-id")[:50]
     return render(request, "navigation/notice_list.html", {"notices": notices})
 
 
@@ -717,7 +718,7 @@ def _notice_page(
 
 
 def notice_detail(request, pk: int):
-    notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
+    notice = get_object_or_404(navigation_notices(), pk=pk)
     if request.method != "POST":
         return _notice_page(request, notice)
     form = {k: request.POST.get(k, "").strip() for k in ("name", "contact", "text", "project")}
@@ -791,7 +792,7 @@ def objection_resolve(request, pk: int):
 @login_required
 @require_POST
 def notice_sign_off(request, pk: int):
-    notice = get_object_or_404(Notice.objects.select_related("program"), pk=pk)
+    notice = get_object_or_404(navigation_notices(), pk=pk)
     try:
         with transaction.atomic():
             signed = award.notice_sign_off(actor=request.user, notice=notice)

@@ -127,6 +127,12 @@ def _bounded(expression: str) -> str | None:
     return None
 
 
+def expression_problem(expression: str) -> str | None:
+    """Why an expression is refused before it is compiled (too long, a range too wide, too
+    many nested closures), or None."""
+    return _bounded(expression)
+
+
 def check_cell(
     expression: str, *, unary: bool, known: set[str], cell: str, input_path: str | None = None
 ):

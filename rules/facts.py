@@ -64,21 +64,35 @@ def obj(properties: dict, required: bool = True) -> dict:
     }
 
 
-def _field_schema(field) -> dict:
-    base = {
-        FieldType.TEXT: STR,
-        FieldType.DATE: DATE,
-        FieldType.CHOICE: STR,
-        FieldType.DECIMAL: INT,  # fen
-        FieldType.INTEGER: INT,
-        FieldType.BOOLEAN: BOOL,
-    }[field.type]
-    return nullable(base)
+FIELD_SCHEMAS: dict[str, dict] = {
+    FieldType.TEXT: STR,
+    FieldType.DATE: DATE,
+    FieldType.CHOICE: STR,
+    FieldType.DECIMAL: INT,  # fen
+    FieldType.INTEGER: INT,
+    FieldType.BOOLEAN: BOOL,
+}
 
 
-def facts_schema(program: Program) -> dict:
-    """JSON Schema of the facts for ``program``; rules' field paths are checked against it."""
-    kinds = [k.code for k in program.cost_line_kinds.all()]
+def _field_schema(field_type: str) -> dict:
+    return nullable(FIELD_SCHEMAS[field_type])
+
+
+def facts_schema(
+    program: Program | None = None,
+    *,
+    fields: list[tuple[str, str]] | None = None,
+    cost_kinds: list[str] | None = None,
+) -> dict:
+    """JSON Schema of the facts for ``program``; rules' field paths are checked against it.
+
+    ``fields`` (name, type) and ``cost_kinds`` (codes) stand for the programme's own when it
+    is not stored yet (a programme definition being checked)."""
+    if fields is None:
+        fields = [(f.name, f.type) for f in program.fields.all()] if program else []
+    if cost_kinds is None:
+        cost_kinds = [k.code for k in program.cost_line_kinds.all()] if program else []
+    kinds = cost_kinds
     return obj(
         {
             "application": obj({"number": STR, "round": INT}),
@@ -104,7 +118,7 @@ def facts_schema(program: Program) -> dict:
                 }
             ),
             "submitted_on": DATE,
-            "fields": obj({f.name: _field_schema(f) for f in program.fields.all()}),
+            "fields": obj({name: _field_schema(kind) for name, kind in fields}),
             "cost": obj(
                 {
                     "counted_fen": INT,

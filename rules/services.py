@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from grants.audit import audit_record
 from grants.errors import Conflict, InvalidInput
 from grants.models import Application, Program, Role
+from grants.selectors import program_is_live
 from rules.compiler import validate
 from rules.engine import content_sha256, evaluate
 from rules.facts import NO_VOUCHER, facts_for, facts_schema
@@ -386,10 +387,31 @@ def ruleset_check(version: RuleSetVersion) -> dict[str, Any]:
     return report
 
 
-def ruleset_activate(*, version: RuleSetVersion, actor, effective_from=None) -> RuleSetVersion:
-    """Activate a draft whose cells validate and whose test cases pass; it becomes immutable and hashed."""
+class NeedsDefinitionDraft(Conflict):
+    """A programme that received applications changes its rules through a definition draft
+    that a second administrator approves (``programs.versions``)."""
+
+    slug = "definition-draft-needed"
+
+
+def ruleset_activate(
+    *, version: RuleSetVersion, actor, effective_from=None, definition_approved: bool = False
+) -> RuleSetVersion:
+    """Activate a draft whose cells validate and whose test cases pass; it becomes immutable and hashed.
+
+    Once the programme has received its first application, only the approval of a programme
+    definition draft by a second administrator activates a rule set (``definition_approved``):
+    anything else raises ``NeedsDefinitionDraft``."""
     if version.state != RuleSetVersion.State.DRAFT:
         raise Conflict(_("Only a draft can be activated."))
+    if not definition_approved and program_is_live(version.program):
+        raise NeedsDefinitionDraft(
+            _(
+                "“%(p)s” has received applications: its rules change through a programme "
+                "definition draft that a second administrator approves."
+            )
+            % {"p": version.program.display_name}
+        )
     report = ruleset_check(version)
     if report["errors"]:
         raise RuleSetInvalidError(report["errors"])

@@ -35,7 +35,16 @@ from finance.services.budget import award_commit, budget_allocate, budget_queue_
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput, NotFound
-from grants.models import Application, Jurisdiction, Membership, Program, Role, Status, User
+from grants.models import (
+    Application,
+    BudgetPolicy,
+    Jurisdiction,
+    Membership,
+    Program,
+    Role,
+    Status,
+    User,
+)
 from grants.notifications import notify
 from grants.reviewers import level_label
 from grants.selectors import (
@@ -52,6 +61,8 @@ from grants.services import (
 )
 from grants.transitions import transition
 from letters.services import letter_enqueue
+from programs.ranking import merit_for
+from programs.versions import record_submission
 from rules.services import evaluation_run
 from workflows.flows import ReviewFlow
 from workflows.models import ReviewProcess
@@ -102,6 +113,7 @@ def submit(*, actor: User, application: Application, now: dt.datetime | None = N
                 award_amount=evaluation.award_str,
             )
         evaluation.save()
+        record_submission(program)  # the first: its definition becomes the version in force
         certificate_claim(locked)
         chain = list(program.levels)
         round_ = locked.round + 1
@@ -283,7 +295,11 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
     if outcome == "approved":
         if not hooks.on_final_approval(app, actor, level):
             return  # the kind's own steps follow (navigation: experts, notice, sign-off)
-        if not award_commit(application=app, actor=actor):  # BudgetExceeded rolls back
+        if hooks.settle_award is not None:  # steps with milestones: tranches
+            settled = hooks.settle_award(app, actor)
+        else:  # BudgetExceeded, under the refuse policy, rolls the decision back
+            settled = award_commit(application=app, actor=actor, merit=queue_merit(app))
+        if not settled:
             return  # waits in the programme's merit queue (择优) until budget is added
         award_approved(
             application=app,
@@ -313,6 +329,14 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
     )
     if outcome == "rejected":  # the refusal notice, by a worker after commit
         letter_enqueue(application=app, kind="refusal")
+
+
+def queue_merit(application: Application) -> Decimal | None:
+    """The merit the application would wait with in its programme's merit queue (择优): its
+    programme's ranking (expert score or formula), never its amount; 0 when it cannot wait."""
+    if application.program.budget_policy != BudgetPolicy.QUEUE:
+        return Decimal(0)
+    return merit_for(application)
 
 
 def award_approved(

@@ -183,11 +183,35 @@ def budget_allocate(
 # ---------------------------------------------------------------- commitment on approval
 
 
-def award_commit(*, application: Application, actor) -> bool:
+def merit_str(value: Decimal | None) -> str | None:
+    """A merit as the queue shows it: a decimal string, or None (no merit: ranked last)."""
+    return None if value is None else f"{value.normalize():f}"
+
+
+def _ranked_ahead(merit: Decimal | None, submitted_at) -> Q:
+    """Waiting entries that rank ahead of an award of ``merit`` submitted at ``submitted_at``:
+    a higher merit, or the same merit submitted no later (None ranks after every merit)."""
+    same_or_earlier = (
+        Q(application__submitted_at__lte=submitted_at) if submitted_at is not None else Q()
+    )
+    if merit is None:
+        return Q(rank__isnull=False) | (Q(rank__isnull=True) & same_or_earlier)
+    return Q(rank__gt=merit) | (Q(rank=merit) & same_or_earlier)
+
+
+def award_commit(
+    *,
+    application: Application,
+    actor,
+    merit: Decimal | None = Decimal(0),
+    role: str = Role.REVIEWER,
+) -> bool:
     """Commit the award of an application whose last level just approved, in the caller's transaction.
 
     Returns True when the award is committed (or is zero): the application becomes ``approved``.
-    Returns False when the programme uses the merit queue and the award now waits for budget.
+    Returns False when the programme uses the merit queue and the award now waits for budget,
+    ranked by ``merit`` (the application's merit under the programme's ranking, 择优: higher
+    first, None last; ties by submission time), never by its amount.
     Raises ``BudgetExceeded`` under the refuse policy: the whole decision rolls back.
     """
     amount = application.award_amount or ZERO
@@ -199,28 +223,30 @@ def award_commit(*, application: Application, actor) -> bool:
         if budget is None:
             budget, _created = Budget.objects.get_or_create(program=program, year=program.year)
         ahead = QueueEntry.objects.filter(
-            budget=budget, status=QueueEntry.Status.WAITING, rank__gte=amount
+            _ranked_ahead(merit, application.submitted_at),
+            budget=budget,
+            status=QueueEntry.Status.WAITING,
         ).exists()
         if not ahead and commit_if_covered(
-            budget=budget, application=application, amount=amount, actor=actor, role=Role.REVIEWER
+            budget=budget, application=application, amount=amount, actor=actor, role=role
         ):
             return True
         entry = QueueEntry.objects.create(
-            application=application, budget=budget, amount=amount, rank=amount
+            application=application, budget=budget, amount=amount, rank=merit
         )
         audit_record(
             actor=actor,
             action="budget.queue",
             obj=application,
             application=application,
-            role=Role.REVIEWER,
+            role=role,
             from_status=application.status,
             to_status=application.status,
-            data={"amount": money_str(amount), "rank": money_str(amount), "queue_entry": entry.pk},
+            data={"amount": money_str(amount), "rank": merit_str(merit), "queue_entry": entry.pk},
         )
         return False
     if budget is None or not commit_if_covered(
-        budget=budget, application=application, amount=amount, actor=actor, role=Role.REVIEWER
+        budget=budget, application=application, amount=amount, actor=actor, role=role
     ):
         available = Budget.objects.get(pk=budget.pk).available if budget else ZERO
         raise BudgetExceeded(
@@ -241,6 +267,10 @@ def award_commit(*, application: Application, actor) -> bool:
     return True
 
 
+# The merit queue's order: merit (higher first, none last), then submission time.
+QUEUE_ORDER = (F("rank").desc(nulls_last=True), "application__submitted_at", "queued_at", "id")
+
+
 def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
     """Commit waiting awards best-ranked first while the budget covers them; stop at the first
     that does not fit, so a lower-ranked award never overtakes a higher-ranked one.
@@ -250,9 +280,9 @@ def budget_queue_drain(*, budget: Budget, actor) -> list[Application]:
     """
     committed = []
     waiting = (
-        QueueEntry.objects.select_for_update()
+        QueueEntry.objects.select_for_update(of=("self",))
         .filter(budget=budget, status=QueueEntry.Status.WAITING)
-        .order_by("-rank", "queued_at", "id")
+        .order_by(*QUEUE_ORDER)
     )
     for entry in waiting:
         app = Application.objects.select_related("program", "organization").get(

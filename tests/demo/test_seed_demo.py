@@ -1,5 +1,6 @@
 from django.core.management import call_command
 
+from demo.seed import data_programs
 from finance.models import Budget, LedgerEntry
 from grants.models import Jurisdiction, Program, RoleAssignment, User
 
@@ -40,10 +41,14 @@ def test_seed_demo_is_idempotent_and_matches_the_contract(db):
     assert not User.objects.get(username="applicant").memberships.exists()
     xinshi = RoleAssignment.objects.get(user__username="reviewer-xinshi")
     assert (xinshi.role, xinshi.level, xinshi.jurisdiction_id) == ("reviewer", "district", "650104")
+    # the contract's three, and the plan's other lines defined as data (demo/programs/*.json)
+    data = {d["code"] for d in data_programs(Program.objects.get(code="cert-subsidy").year)}
+    assert len(data) == 3
     assert set(Program.objects.values_list("code", flat=True)) == {
         "cert-subsidy",
         "service-voucher",
         "navigation",
+        *data,
     }
     for budget in Budget.objects.all():
         assert budget.allocated > 0

@@ -5,7 +5,7 @@ from decimal import Decimal
 from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.reconciliation import ledger_totals, reconciliation_report
 from grants.audit import AuditEntry
-from grants.models import Application, Program, User
+from grants.models import Application, Program, ProgramField, User
 from tests.support.claims import decide
 from tests.support.finance import at_region, finance_org, set_budget
 from workflows.lifecycle import budget_added as budget_allocate
@@ -56,23 +56,53 @@ def test_approval_over_budget_is_refused_and_the_application_stays_at_its_level(
     )
 
 
-def test_merit_queue_commits_the_highest_award_first_when_budget_is_added(as_user):
-    Program.objects.filter(code="cert-subsidy").update(budget_policy="queue")
+def test_merit_queue_ranks_by_merit_not_by_amount_when_budget_is_added(as_user):
+    """择优 means merit: the programme's ranking (here a formula over invention patents held)
+    orders the queue; a cheaper claim of higher merit goes first, ties by submission time,
+    and the award amount is never the rank."""
+    program = Program.objects.get(code="cert-subsidy")
+    ProgramField.objects.create(
+        program=program,
+        name="invention_patents",
+        type="integer",
+        required=False,
+        label="有效发明专利数",
+        label_en="Invention patents held",
+        position=9,
+    )
+    Program.objects.filter(pk=program.pk).update(
+        budget_policy="queue",
+        ranking={
+            "by": "formula",
+            "expression": "fields.invention_patents * 2",
+            "tie_breaks": ["submitted_at"],
+        },
+    )
     set_budget("cert-subsidy", Decimal("45000.00"))
     org = finance_org()
     first = at_region(org, "Q1", "30000.00")
-    second = at_region(org, "Q2", "30000.00")
-    big = at_region(org, "Q3", "40000.00")
+    big = at_region(org, "Q2", "40000.00")  # the biggest and the earliest of those waiting
+    strong = at_region(org, "Q3", "20000.00")
+    equal = at_region(org, "Q4", "30000.00")  # as strong as Q3, submitted later
+    for app, patents in ((first, 0), (big, 1), (strong, 8), (equal, 8)):
+        fields = {**app.fields, "invention_patents": patents}
+        Application.objects.filter(pk=app.pk).update(fields=fields)
     region = as_user("reviewer-region")
-    for app in (first, second, big):
+    for app in (first, big, strong, equal):
         assert decide(region, app.pk, "approve").status_code == 200
     statuses = dict(Application.objects.values_list("pk", "status"))
     assert statuses[first.pk] == "approved"
-    assert statuses[second.pk] == statuses[big.pk] == "in_review"
-    waiting = list(
-        QueueEntry.objects.filter(status="waiting").values_list("application", flat=True)
-    )
-    assert waiting == [big.pk, second.pk]  # ranked by award amount, highest first
+    assert statuses[big.pk] == statuses[strong.pk] == statuses[equal.pk] == "in_review"
+    waiting = list(QueueEntry.objects.filter(status="waiting").values_list("application", "rank"))
+    # merit first (16 > 2), then submission time: never the amount
+    assert waiting == [
+        (strong.pk, Decimal("16")),
+        (equal.pk, Decimal("16")),
+        (big.pk, Decimal("2")),
+    ]
+    queue = as_user("finance").get("/budget-queue", program="cert-subsidy").json()
+    assert [row["application"] for row in queue] == [strong.pk, equal.pk, big.pk]
+    assert [row["rank"] for row in queue] == ["16", "16", "2"]
     # the awards that did not fit left no commitment and no audit entry of one behind
     commits = LedgerEntry.objects.filter(kind="commit")
     assert list(commits.values_list("application", flat=True)) == [first.pk]
@@ -80,19 +110,19 @@ def test_merit_queue_commits_the_highest_award_first_when_budget_is_added(as_use
 
     budget_allocate(
         actor=User.objects.get(username="finance"),
-        program=Program.objects.get(code="cert-subsidy"),
+        program=program,
         year=first.program.year,
-        amount=Decimal("40000.00"),
+        amount=Decimal("25000.00"),
         source="region",
         reason="追加预算",
     )
     statuses = dict(Application.objects.values_list("pk", "status"))
-    assert statuses[big.pk] == "approved"
-    assert statuses[second.pk] == "in_review"  # 15000 left: does not fit, keeps its place
+    assert statuses[strong.pk] == "approved"  # the cheaper claim of higher merit first
+    assert statuses[equal.pk] == statuses[big.pk] == "in_review"  # 20000 left: Q4 keeps its place
     budget = Budget.objects.get(program__code="cert-subsidy")
-    assert budget.committed == Decimal("70000.00") and budget.available == Decimal("15000.00")
+    assert budget.committed == Decimal("50000.00") and budget.available == Decimal("20000.00")
     assert (
-        Application.objects.get(pk=big.pk)
+        Application.objects.get(pk=strong.pk)
         .audit_entries.filter(action="application.approved")
         .exists()
     )

@@ -77,6 +77,7 @@ def test_auditor_is_refused_every_api_write(as_user):
                 notice_id=1,
                 objection_id=1,
                 milestone_id=1,
+                number=1,
             )
             response = getattr(auditor.client, method)(
                 "/api/v1" + url, "{}", content_type="application/json", **auditor._h()

@@ -7,7 +7,6 @@ from django.db import connection, connections
 
 from grants.models import Application, Program
 from rules.models import Evaluation, RuleSetVersion
-from rules.services import ruleset_activate, ruleset_new_draft
 from tests.support.claims import attach_required, create_cert_app, register_org
 
 
@@ -65,15 +64,24 @@ def test_a_rejected_claim_frees_the_certificate(applicant, as_user):
 
 
 def test_application_is_judged_by_the_version_in_force_at_submission(applicant, django_user_model):
+    from grants.models import Role, RoleAssignment
+    from programs.definition import definition_export
+    from programs.versions import draft_approve, draft_propose
+
     admin = django_user_model.objects.get(username="admin")
+    checker = django_user_model.objects.create_user("admin-2", password="x", is_staff=True)
+    RoleAssignment.objects.create(user=checker, role=Role.ADMIN)
     program = Program.objects.get(code="cert-subsidy")
     org = register_org(applicant)
     old = submit(applicant, org, certificate_number="V-1").json()
-    draft = ruleset_new_draft(program=program, actor=admin)
-    draft.content["tables"][8]["severity"] = "block"  # over-budget becomes blocking in v2
-    draft.save()
-    v2 = ruleset_activate(version=draft, actor=admin)
-    assert len(v2.sha256) == 64
+    # the programme has applications: its rules change through a definition draft that a
+    # second administrator approves (maker–checker)
+    document = definition_export(program)
+    document["rule_set"]["tables"][8]["severity"] = "block"  # over-budget becomes blocking in v2
+    draft = draft_propose(actor=admin, program=program, document=document, note="超预算阻断")
+    draft_approve(actor=checker, version=draft)
+    v2 = program.rule_sets.order_by("-number").first()
+    assert v2 is not None and v2.number == 2 and len(v2.sha256) == 64
     new = submit(applicant, org, certificate_number="V-2").json()
     assert (old["rule_set_version"], new["rule_set_version"]) == ("v1", "v2")
     assert applicant.get("/programs/cert-subsidy").json()["rule_set"] == {

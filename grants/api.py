@@ -7,6 +7,7 @@ may see what comes from ``grants.selectors`` only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -21,7 +22,7 @@ from pydantic import Field
 from config.apikit import ERRORS, MoneyStr, Page, Problem, paginate
 from grants import services
 from grants.auth import AuthenticatedRequest
-from grants.errors import Forbidden, InvalidInput, NotFound
+from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
 from grants.models import Jurisdiction, Program, Role, Status
 from grants.presenters import (
     ApplicationDict,
@@ -241,6 +242,50 @@ class ApplicationPage(Page):
 
 class OrganizationPage(Page):
     results: list[OrganizationOut]
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(
+        description="Why the applicant withdraws (required, at most 4,000 characters)"
+    )
+
+
+SUBMIT_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "pledge": {
+                        "type": "boolean",
+                        "description": "true: the applicant confirms the programme's integrity "
+                        "pledge (诚信承诺); recorded with the round, user and time",
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def _submit_pledge(request: HttpRequest) -> bool:
+    """The optional body of a submit: nothing, ``{}``, or ``{"pledge": true|false}``."""
+    raw = request.body.strip()
+    if not raw:
+        return False
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise DomainError(_("The body is not JSON.")) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            [{"field": "", "message": _('The body is an object such as {"pledge": true}.')}]
+        )
+    pledge = body.get("pledge", False)
+    if not isinstance(pledge, bool):
+        raise InvalidInput([{"field": "pledge", "message": _("true or false expected.")}])
+    return pledge
 
 
 class AuditVerifyOut(Schema):
@@ -482,15 +527,46 @@ def attachment_download(
     return response
 
 
+@router.delete(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    response={204: None, **ERRORS},
+    tags=["applications"],
+    summary="Delete an attachment while the application is draft or returned (409 otherwise)",
+)
+def attachment_delete(
+    request: AuthenticatedRequest, application_id: int, attachment_id: int
+) -> Reply[None]:
+    app = own_application(request.user, application_id)
+    services.attachment_delete(actor=request.user, application=app, attachment_id=attachment_id)
+    return Reply(204, None)
+
+
 @router.post(
     "/applications/{application_id}/submit",
     response={200: ApplicationOut, **ERRORS},
     tags=["applications"],
     summary="Run the rules and submit to the first review level",
+    description='An optional body `{"pledge": true}` records the integrity pledge (诚信承诺).',
+    openapi_extra={"requestBody": SUBMIT_BODY},
 )
 def application_submit(request: AuthenticatedRequest, application_id: int) -> ApplicationDict:
     app = own_application(request.user, application_id)
-    lifecycle.submit(actor=request.user, application=app)
+    pledge = _submit_pledge(request)
+    lifecycle.submit(actor=request.user, application=app, pledge=pledge)
+    return application_dict(visible_application(request.user, application_id))
+
+
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+    summary="Withdraw before a final decision: status withdrawn (final), open tasks cancelled",
+)
+def application_withdraw(
+    request: AuthenticatedRequest, application_id: int, payload: WithdrawIn
+) -> ApplicationDict:
+    app = own_application(request.user, application_id)
+    lifecycle.withdraw(actor=request.user, application=app, reason=payload.reason)
     return application_dict(visible_application(request.user, application_id))
 
 

@@ -49,6 +49,7 @@ from grants.models import (
     User,
 )
 from grants.notifications import notify
+from grants.presenters import office_at
 from grants.reviewers import level_label
 from grants.selectors import reviewer_jurisdictions
 from grants.services import (
@@ -310,7 +311,11 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
         users=_applicants(app),
         kind=outcome,
         application=app,
-        context={"level_label": level_label(level), "comment": comment},
+        context={
+            "level_label": level_label(level),
+            "office": office_at(level, app.organization.district),
+            "comment": comment,
+        },
     )
     if outcome == "rejected":  # the refusal notice, by a worker after commit
         letter_enqueue(application=app, kind="refusal")

@@ -14,7 +14,9 @@ from tests.support.factories import DraftApplicationFactory, OrganizationFactory
 from tests.support.personas import APPLICANT
 
 
-def run(repeat: int = 60) -> list[Figure]:
+def run(repeat: int = 60, quick: bool = False) -> list[Figure]:
+    if quick:
+        repeat = 3
     from django.utils import timezone
 
     seed_demo(timezone.localdate().year)

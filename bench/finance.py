@@ -2,9 +2,10 @@
 single-row ``UPDATE ... SET committed = committed + x`` statements by 8 workers, in the same run.
 
 A commitment is what the final approval adds to its transaction (``finance.services.budget.award_commit``):
-the audit head lock (lock order), the conditional budget UPDATE, a ledger row and a hash-chained
-audit row, committed. Every commitment of a programme touches the same budget row, and every
-audited write serialises on the audit chain's head, so this measures the contended path.
+the conditional budget UPDATE, a ledger row and a keyed audit row (one INSERT: the audit log takes
+no lock in a change's transaction since the sealer links entries later), committed. Every
+commitment of a programme touches the same budget row, so this measures the contended path.
+Target: ratio >= 0.5.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _in_parallel(jobs: list[list], work) -> float:
     return elapsed
 
 
-def run(per_worker: int = 50) -> list[Figure]:
+def run(per_worker: int = 50, quick: bool = False) -> list[Figure]:
+    if quick:
+        per_worker = 3
     year = timezone.localdate().year
     seed_demo(year)
     total = WORKERS * per_worker
@@ -106,8 +109,8 @@ def run(per_worker: int = 50) -> list[Figure]:
             total / commit_s,
             "1/s",
             total / plain_s,
-            f"{total} award commitments (lock order, conditional UPDATE, ledger row, audit row, "
+            f"{total} award commitments (conditional UPDATE, ledger row, audit row, "
             f"commit) by {WORKERS} concurrent workers on one budget; baseline: as many plain "
-            "single-row UPDATE committed = committed + x by 8 workers in the same run",
+            "single-row UPDATE committed = committed + x by 8 workers in the same run; target ratio >= 0.5",
         )
     ]

@@ -1,211 +1,250 @@
-"""Review chain figures: one decision (queries, ms) and one full three-level lifecycle, against a floor.
+"""Review chain figures: one decision (statements, ms) and one three-level lifecycle, each
+against the bare-viewflow peer and the raw-ORM floor, in the same run.
 
-The floor writes the same rows a three-level lifecycle writes (viewflow task
-rows and their links, audit rows, application updates, notifications) with
-plain ORM calls and no logic, in the same run; its own baseline is the same
-number of bare ``SELECT 1`` round trips.
+- ``review.decision_queries`` / ``review.decision_queries_10k``: SQL statements of one
+  district approval (``workflows.lifecycle.decide``) with about 10 applications in the
+  database, then with 10,000 (bulk rows: in review, open tasks, the approving reviewer's
+  district); baseline: the statements of the raw-ORM floor (``bench.floor``: lock the
+  task, update it, insert the audit entry, insert the next task and its link). Celery is
+  not eager here: the letter and e-mail tasks go to the broker, as the request does in
+  production; their work is a worker's.
+- ``review.decision_ms``: one approval, ``POST /api/v1/applications/{id}/decisions``
+  through ``django.test.Client`` (the whole WSGI handler and middleware, in process);
+  baseline ``review.peer_decision_ms``: one decision of a minimal viewflow process
+  (``bench.peer``: Start → three approval View tasks → End, viewflow's
+  ``SelectForUpdateLock``) through the same client, one request too.
+- ``review.peer_decision_ms``; baseline: the floor's decision through the same client.
+- ``review.lifecycle_ms``: district → city → region approvals of one claim, three
+  requests; baseline ``review.lifecycle_floor_ms``: three floor decisions (three requests).
+- ``review.lifecycle_floor_ms``; baseline: three ``GET /bench/noop`` through the same client.
+
+Contenders are timed in turn (ours, peer, floor, ours, …), so a shared machine's noise
+falls on all of them alike.
 """
 
 from __future__ import annotations
 
 import statistics
+from typing import cast
 
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from viewflow.workflow.models import Task
 
-from bench.common import Figure, median_ms
+from bench import data
+from bench.common import Figure, celery_not_eager, interleaved_ms
+from bench.floor import floor_decide
+from bench.peer.flows import PeerFlow
 from demo.seed import seed_demo
-from grants.audit import GENESIS, AuditEntry
-from grants.models import Application, Notification, Organization, User
+from grants.models import Application, Organization, User
 from tests.support.clients import Api, login
 from tests.support.factories import OrganizationFactory, SubmittedApplicationFactory
-from tests.support.personas import APPLICANT, REVIEW_CHAIN
-from workflows.flows import ReviewFlow
+from tests.support.personas import APPLICANT, DISTRICT_REVIEWER, REVIEW_CHAIN
+from workflows.lifecycle import decide
 from workflows.models import ReviewProcess
 
 REVIEWERS = REVIEW_CHAIN  # reviewer-tianshan, reviewer-city, reviewer-region
+DISTRICT = "650102"  # 天山区, the district reviewer's
 
 
 def _submitted(count: int, org: Organization, tag: str) -> list[int]:
     """``count`` ¥20,000 cert-subsidy claims of ``org``, submitted (the shared test factory)."""
     return [
-        SubmittedApplicationFactory(organization=org, tag=f"{tag}-{i}", fee="20000.00").pk
+        cast(
+            Application,
+            SubmittedApplicationFactory(organization=org, tag=f"{tag}-{i}", fee="20000.00"),
+        ).pk
         for i in range(count)
     ]
 
 
-def _clients() -> dict[str, Api]:
-    return {name: login(name) for name in REVIEWERS}
-
-
-def _decide(clients: dict[str, Api], reviewer: str, app_id: int) -> None:
-    response = clients[reviewer].post(f"/applications/{app_id}/decisions", {"decision": "approve"})
+def _ok(response) -> None:
     assert response.status_code == 200, response.content
 
 
-def _floor_lifecycle(app: Application, process: ReviewProcess, reviewers: list[User]) -> None:
-    """Plain ORM writes of the rows one three-level lifecycle leaves behind."""
-    now = timezone.now()
-    previous = Task.objects.filter(process=process).order_by("id").first()
-    with transaction.atomic():
-        for index, (level, reviewer) in enumerate(
-            zip(["district", "city", "region"], reviewers, strict=True)
-        ):
-            review = Task.objects.create(
-                process=process,
-                flow_task=ReviewFlow.review,
-                status="DONE",
-                data={"level": level, "level_index": index},
-                owner=reviewer,
-                finished=now,
-            )
-            review.previous.add(previous)
-            timer = Task.objects.create(
-                process=process,
-                flow_task=ReviewFlow.review__timeout,
-                status="CANCELED",
-                finished=now,
-            )
-            timer.previous.add(review)
-            gate = Task.objects.create(
-                process=process, flow_task=ReviewFlow.is_approved, status="DONE", finished=now
-            )
-            gate.previous.add(review)
-            more = Task.objects.create(
-                process=process, flow_task=ReviewFlow.has_more_levels, status="DONE", finished=now
-            )
-            more.previous.add(gate)
-            previous = more
-            for action in ("review.task_created", "review.decision"):
-                AuditEntry(
-                    action=action,
-                    object_type="grants.application",
-                    object_id=str(app.pk),
-                    application=app,
-                    level=level,
-                    actor=reviewer,
-                    prev_hash=GENESIS,
-                    hash=f"{app.pk:020d}{index}{action}".ljust(64, "0")[:64],
-                ).save()
-            Application.objects.filter(pk=app.pk).update(level=level, updated_at=now)
-            Notification.objects.create(
-                user=reviewer, kind="new_task", application=app, subject="s", body="b"
-            )
-        end = Task.objects.create(
-            process=process, flow_task=ReviewFlow.approved, status="DONE", finished=now
-        )
-        end.previous.add(previous)
-        Task.objects.create(
-            process=process, flow_task=ReviewFlow.end, status="DONE", finished=now
-        ).previous.add(end)
-        Application.objects.filter(pk=app.pk).update(status="approved", level="", updated_at=now)
-        AuditEntry(
-            action="application.approved",
-            object_type="grants.application",
-            object_id=str(app.pk),
-            application=app,
-            prev_hash=GENESIS,
-            hash=f"{app.pk:020d}approved".ljust(64, "1")[:64],
-        ).save()
-        Notification.objects.create(
-            user=reviewers[0], kind="approved", application=app, subject="s", body="b"
-        )
+def _decision_statements(app_id: int, reviewer: User) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        decide(application=Application.objects.get(pk=app_id), actor=reviewer, decision="approve")
+    return len(ctx.captured_queries)
 
 
-def run(decisions: int = 30, lifecycles: int = 12) -> list[Figure]:
+def _processes(app_ids: list[int]) -> list[int]:
+    by_app = dict(
+        ReviewProcess.objects.filter(application_id__in=app_ids).values_list("application_id", "pk")
+    )
+    return [by_app[a] for a in app_ids]
+
+
+def _peers(count: int, tag: str) -> list[int]:
+    return [PeerFlow.start.run(title=f"{tag}-{i}").pk for i in range(count)]
+
+
+def run(
+    decisions: int = 30, lifecycles: int = 12, bulk: int = 10_000, quick: bool = False
+) -> list[Figure]:
+    if quick:
+        decisions, lifecycles, bulk = 2, 1, 300
     seed_demo(timezone.localdate().year)
-    org = OrganizationFactory(name="审核基准测试有限公司", members=[APPLICANT])
-    clients = _clients()
+    org = cast(Organization, OrganizationFactory(name="审核基准测试有限公司", members=[APPLICANT]))
+    clients: dict[str, Api] = {name: login(name) for name in REVIEWERS}
+    people = {name: User.objects.get(username=name) for name in REVIEWERS}
+    district = people[DISTRICT_REVIEWER]
+    program = data.bench_program("bench-review")
+    places = data.organizations(DISTRICT, 20, tag="审核")
 
-    # one decision: queries and time (district approval through the API)
-    single = _submitted(decisions + 6, org, "RD")
-    reviewer = User.objects.get(username="reviewer-tianshan")
-    from workflows.lifecycle import decide as decision_record
+    with celery_not_eager():
+        # statements of one decision, with few applications in the database
+        small = _submitted(max(3, 10 - Application.objects.count()), org, "RQ")
+        small_count = Application.objects.count()
+        _decision_statements(small[2], district)  # a warm process, like a server's: caches filled
+        small_statements = _decision_statements(small[0], district)
+        with CaptureQueriesContext(connection) as ctx:
+            _ok(
+                clients[DISTRICT_REVIEWER].post(
+                    f"/applications/{small[1]}/decisions", {"decision": "approve"}
+                )
+            )
+        request_statements = len(ctx.captured_queries)
 
-    with CaptureQueriesContext(connection) as ctx:
-        decision_record(
-            application=Application.objects.get(pk=single[-1]), actor=reviewer, decision="approve"
+        # the floor's statements, on a process of the same shape
+        [target] = _processes(
+            data.applications_in_review(
+                program=program, organizations=places, count=1, prefix="BRF", created_by=district
+            )
         )
-    decision_queries = len(ctx.captured_queries)
-    decision_ms = median_ms(
-        lambda i: _decide(clients, "reviewer-tianshan", single[i]), decisions, warmup=5
+        with CaptureQueriesContext(connection) as ctx:
+            assert floor_decide(process_id=target, actor=district) is not None
+        floor_statements = len(ctx.captured_queries)
+
+        # the same decision with `bulk` applications in the database
+        data.applications_in_review(
+            program=program,
+            organizations=places,
+            count=max(0, bulk - Application.objects.count() - 1),
+            prefix="BRQ",
+            created_by=district,
+        )
+        data.analyze()
+        [big] = _submitted(1, org, "RQB")
+        big_count = Application.objects.count()
+        big_statements = _decision_statements(big, district)
+        data.program_data_remove(program)
+        data.analyze()
+
+    # timings, at the small size again
+    ours = _submitted(decisions + 3, org, "RD")
+    floors = _processes(
+        data.applications_in_review(
+            program=program,
+            organizations=places,
+            count=decisions + 3 + lifecycles + 3,
+            prefix="BRT",
+            created_by=district,
+        )
     )
+    floor_singles, floor_lifecycles = floors[: decisions + 3], floors[decisions + 3 :]
+    peers = _peers(decisions + 3 + lifecycles + 3, "PD")
+    peer_singles, peer_lifecycles = peers[: decisions + 3], peers[decisions + 3 :]
+    full = _submitted(lifecycles + 3, org, "RL")
+    tianshan = clients[DISTRICT_REVIEWER]
+    body = {"decision": "approve"}
 
-    # one full lifecycle: three approvals through the API
-    full = _submitted(lifecycles + 2, org, "RL")
+    with celery_not_eager():  # the final approval queues the award letter for a worker
+        single = interleaved_ms(
+            {
+                "ours": lambda i: _ok(tianshan.post(f"/applications/{ours[i]}/decisions", body)),
+                "peer": lambda i: _ok(
+                    tianshan.post(f"/bench/peer/{peer_singles[i]}/decisions", body)
+                ),
+                "floor": lambda i: _ok(
+                    tianshan.post(f"/bench/floor/{floor_singles[i]}/decisions", body)
+                ),
+            },
+            decisions,
+        )
 
-    def lifecycle(i: int) -> None:
-        for name in REVIEWERS:
-            _decide(clients, name, full[i])
+        def three(path: str):
+            def lifecycle(i: int) -> None:
+                for name in REVIEWERS:
+                    _ok(clients[name].post(path.format(i=i), body))
 
-    # The final approval queues the award letter; a worker renders it, not the request (the
-    # letter has its own figures in bench.letters). Eager Celery would time it here.
-    from config.celery import app as celery_app
+            return lifecycle
 
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        lifecycle_ms = median_ms(lifecycle, lifecycles, warmup=2)
-    finally:
-        celery_app.conf.task_always_eager = eager
-        celery_app.control.purge()
+        def noops(i: int) -> None:
+            for name in REVIEWERS:
+                assert clients[name].client.get("/bench/noop").status_code == 200
 
-    # the floor: the same rows by plain ORM calls, on fresh processes
-    floor_apps = _submitted(lifecycles + 2, org, "RF")
-    people = [User.objects.get(username=n) for n in REVIEWERS]
-    processes = {
-        p.application_id: p for p in ReviewProcess.objects.filter(application_id__in=floor_apps)
-    }
-    apps = {a.pk: a for a in Application.objects.filter(pk__in=floor_apps)}
-    with CaptureQueriesContext(connection) as ctx:
-        _floor_lifecycle(apps[floor_apps[0]], processes[floor_apps[0]], people)
-    floor_statements = len(ctx.captured_queries)
-    floor_ms = median_ms(
-        lambda i: _floor_lifecycle(apps[floor_apps[i + 1]], processes[floor_apps[i + 1]], people),
-        lifecycles,
-        warmup=0,
-    )
+        chains = interleaved_ms(
+            {
+                "ours": lambda i: three(f"/applications/{full[i]}/decisions")(i),
+                "peer": lambda i: three(f"/bench/peer/{peer_lifecycles[i]}/decisions")(i),
+                "floor": lambda i: three(f"/bench/floor/{floor_lifecycles[i]}/decisions")(i),
+                "noop": noops,
+            },
+            lifecycles,
+        )
+    data.program_data_remove(program)
 
-    def round_trips(i: int) -> None:
-        with connection.cursor() as cursor:
-            for _ in range(floor_statements):
-                cursor.execute("SELECT 1")
-
-    trips_ms = median_ms(round_trips, lifecycles, warmup=2)
-    per_decision_floor_statements = floor_statements / 3
+    med = {name: statistics.median(s) for name, s in single.items()}
+    chain = {name: statistics.median(s) for name, s in chains.items()}
     return [
         Figure(
             "review.decision_queries",
-            decision_queries,
+            small_statements,
             "queries",
-            round(per_decision_floor_statements, 1),
-            "SQL statements of one district approval (decision_record); baseline: statements of the plain-ORM "
-            "floor per level",
+            floor_statements,
+            f"SQL statements of one district approval (workflows.lifecycle.decide; Celery not eager, as "
+            f"in production) with {small_count} applications in the database; the whole request "
+            f"(POST …/decisions: token, visibility, response) {request_statements}; baseline: the "
+            "raw-ORM floor (bench.floor: lock the task, update it, insert the audit entry, insert "
+            "the next task and its link, BEGIN/COMMIT counted alike); target <= 22, flat",
+        ),
+        Figure(
+            "review.decision_queries_10k",
+            big_statements,
+            "queries",
+            floor_statements,
+            f"the same with {big_count:,} applications in the database (bulk rows of bench.data: in "
+            f"review, open review tasks, in the approving reviewer's district); {small_statements} "
+            f"with {small_count}; baseline: the raw-ORM floor; target <= 22 and equal to "
+            "review.decision_queries",
         ),
         Figure(
             "review.decision_ms",
-            decision_ms,
+            med["ours"],
             "ms",
-            statistics.fmean([floor_ms / 3]),
-            f"median of {decisions} POST /applications/{{id}}/decisions (approve at district); baseline: the "
-            "plain-ORM floor per level",
+            med["peer"],
+            f"median of {decisions} POST /api/v1/applications/{{id}}/decisions (approve at district) "
+            "through django.test.Client, Celery not eager; baseline: review.peer_decision_ms, "
+            "timed in turn with it; target ratio <= 2.5",
+        ),
+        Figure(
+            "review.peer_decision_ms",
+            med["peer"],
+            "ms",
+            med["floor"],
+            f"median of {decisions} decisions of the bare-viewflow peer (bench.peer: Start -> three "
+            "approval View tasks -> End, SelectForUpdateLock; POST /api/v1/bench/peer/{id}/decisions: "
+            "lock, assign, start, save the process, execute) through the same client and token, one "
+            f"request each; baseline: the raw-ORM floor's decision through the same client "
+            f"(POST /api/v1/bench/floor/{{id}}/decisions, {floor_statements} statements)",
         ),
         Figure(
             "review.lifecycle_ms",
-            lifecycle_ms,
+            chain["ours"],
             "ms",
-            floor_ms,
-            f"median of {lifecycles} district→city→region approvals through the API (the award "
-            "letter queued for a worker, as in production); baseline: review.lifecycle_floor_ms",
+            chain["floor"],
+            f"median of {lifecycles} district->city->region approvals of one claim through the API "
+            "(three requests; the award letter queued for a worker, as in production); the peer's "
+            f"three decisions: {chain['peer']:.1f} ms; baseline: review.lifecycle_floor_ms; "
+            "target ratio <= 3",
         ),
         Figure(
             "review.lifecycle_floor_ms",
-            floor_ms,
+            chain["floor"],
             "ms",
-            trips_ms,
-            f"the rows of one lifecycle written by plain ORM calls ({floor_statements} statements); baseline: "
-            "as many bare SELECT 1 round trips",
+            chain["noop"],
+            f"median of {lifecycles} x three raw-ORM floor decisions through the same client (three "
+            "requests, three transactions); baseline: three GET /bench/noop through the same client",
         ),
     ]

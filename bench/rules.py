@@ -97,7 +97,8 @@ def _rate(fn, seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - start)
 
 
-def run() -> list[Figure]:
+def run(quick: bool = False) -> list[Figure]:
+    seconds = 0.2 if quick else 2.0
     seed_demo(timezone.localdate().year)
     content = library.rule_set("cert-subsidy")
     facts = _facts()
@@ -105,8 +106,8 @@ def run() -> list[Figure]:
     python_verdicts, python_award = python_rules(facts)
     assert engine.award_fen == python_award == 3_000_000
     assert [(v.rule, v.passed) for v in engine.verdicts] == [(r, p) for r, p, _ in python_verdicts]
-    engine_rate = _rate(lambda: evaluate(content, facts, sha="bench", trace=True))
-    python_rate = _rate(lambda: python_rules(facts))
+    engine_rate = _rate(lambda: evaluate(content, facts, sha="bench", trace=True), seconds)
+    python_rate = _rate(lambda: python_rules(facts), seconds)
     return [
         Figure(
             "rules.evals_per_s",
@@ -114,6 +115,6 @@ def run() -> list[Figure]:
             "evals/s",
             python_rate,
             "full cert-subsidy rule set (9 decision tables) with trace and bilingual reasons, zen-engine, one "
-            "process; baseline: the same rules hand-written in Python; target >= 2000/s",
+            "process; baseline: the same rules hand-written in Python; target >= 5000/s",
         ),
     ]

@@ -1,13 +1,15 @@
-"""The product's URLs plus a no-op view: the floor of a request through the same middleware."""
+"""The product's URLs plus the bench's own endpoints (``bench.views``), matched first."""
 
-from django.http import HttpResponse
 from django.urls import path
 
+from bench import views
+from config.urls import handler404, handler500  # noqa: F401  (the product's error pages)
 from config.urls import urlpatterns as product_urls
 
-
-def noop(request):
-    return HttpResponse("ok")
-
-
-urlpatterns = [path("bench/noop", noop), *product_urls]
+urlpatterns = [
+    path("bench/noop", views.noop),
+    path("bench/updates/<int:row>/<int:n>", views.load_updates),
+    path("api/v1/bench/floor/<int:process_id>/decisions", views.floor_decision),
+    path("api/v1/bench/peer/<int:process_id>/decisions", views.peer_decision),
+    *product_urls,
+]

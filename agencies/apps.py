@@ -10,8 +10,8 @@ class AgenciesConfig(AppConfig):
         from agencies import indicators, kind, views
         from agencies.models import Service
         from grants import kinds
+        from grants.labels import register_labels
         from grants.models import ProgramKind
-        from grants.presenters import register_labels
         from indicators.registry import register_source
 
         register_labels("service", Service.choices)  # a claim's service field shows its name

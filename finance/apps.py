@@ -8,6 +8,6 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from finance.models import Source
-        from grants.presenters import register_labels
+        from grants.labels import register_labels
 
         register_labels("source", Source.choices)  # central/region/city as words

@@ -25,6 +25,7 @@ from grants import kinds, services
 from grants.auth import AuthenticatedRequest
 from grants.errors import ChecksFailed, DomainError, InvalidInput
 from grants.kinds import derived_fields
+from grants.labels import choice_label
 from grants.models import (
     WITHDRAWABLE_STATUSES,
     Application,
@@ -40,7 +41,6 @@ from grants.models import (
 from grants.presenters import (
     application_dict,
     audit_sentence,
-    choice_label,
     cost_kind_labels,
     date_text,
     money_text,

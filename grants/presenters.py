@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from grants import kinds
+from grants.labels import choice_label, code_label
 from grants.models import (
     Application,
     Jurisdiction,
@@ -301,34 +302,7 @@ def _flags(app: Application) -> list[dict[str, str]]:
 # export turns a code into its label in the reader's language through these functions (and the
 # template filters of ``grants.templatetags.words``, built into every template). Apps register
 # the labels of their own codes (a voucher's services, a budget's sources) with
-# ``register_labels`` in their ``AppConfig.ready()``.
-
-_labels: dict[str, dict[str, Any]] = {}
-
-
-def register_labels(namespace: str, choices: Any) -> None:
-    """Labels of an app's codes (``TextChoices.choices``, or pairs): ``code_label(namespace, code)``
-    and, for a form field whose choices are such codes, ``choice_label``."""
-    _labels.setdefault(namespace, {}).update({str(code): label for code, label in choices})
-
-
-def code_label(namespace: str, code: Any) -> str:
-    """The registered label of ``code`` (the code itself when none is known)."""
-    if code in (None, ""):
-        return ""
-    label = _labels.get(namespace, {}).get(str(code))
-    return str(label) if label is not None else str(code)
-
-
-def choice_label(value: Any) -> str:
-    """A form field's choice as shown: the label of a registered code (a voucher's
-    ``patent_filing`` → 专利申请), else the value itself (``GB/T 29490`` is its own name)."""
-    text = "" if value is None else str(value)
-    for namespace in ("choice", "service"):
-        label = _labels.get(namespace, {}).get(text)
-        if label is not None:
-            return str(label)
-    return text
+# ``grants.labels.register_labels`` in their ``AppConfig.ready()``.
 
 
 def _is_en() -> bool:
@@ -513,3 +487,108 @@ def audit_sentence(action: Any) -> str:
     generic "Recorded change" rather than its code."""
     label = AUDIT_SENTENCES.get(str(action))
     return str(label) if label is not None else _("Recorded change")
+
+
+DECISION_LABELS = {
+    "approve": gettext_lazy("approved"),
+    "return": gettext_lazy("returned for changes"),
+    "reject": gettext_lazy("rejected"),
+}
+
+
+def checks_view(program: Program, checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rule checks as staff read them: the rule's title (never its id), what its severity
+    means, the reason."""
+    titles = rule_titles(program)
+    return [
+        c
+        | {
+            "title": titles.get(c.get("rule", ""), _("Rule check")),
+            "severity_label": str(SEVERITY_WORDS.get(c.get("severity", ""), "")),
+        }
+        for c in checks
+    ]
+
+
+def actor_words(entry: Any, district: Jurisdiction | None) -> str:
+    """Who acted, as a person reads it: a reviewer's office (with the reviewer's name when
+    known), the applicant organisation, or the role; never a user name."""
+    from grants.models import Role
+
+    user = getattr(entry, "actor", None)
+    person = getattr(user, "display_name", "") if user is not None else ""
+    role = getattr(entry, "role", "")
+    if role == Role.REVIEWER and entry.level:
+        office = office_at(entry.level, district)
+        return f"{office}（{person}）" if person else office
+    if role == Role.APPLICANT and entry.application_id:
+        return str(entry.application.organization.name)
+    label = str(Role(role).label) if role in Role.values else ""
+    if not label and role == "system":
+        label = str(_("The system"))
+    return f"{label}（{person}）" if label and person else (label or person or "—")
+
+
+def history_view(app: Application) -> list[dict[str, Any]]:
+    """The audit history of an application in words, for reviewers, finance and auditors."""
+    district = app.organization.district
+    rows = []
+    for e in app.audit_entries.select_related("actor", "application__organization").order_by("id"):
+        data = e.data or {}
+        decision = data.get("decision") if isinstance(data, dict) else None
+        rows.append(
+            {
+                "at": e.at,
+                "who": actor_words(e, district),
+                "what": audit_sentence(e.action),
+                "decision": str(DECISION_LABELS.get(decision, "")) if decision else "",
+                "office": office_at(e.level, district) if e.level else "",
+                "to": status_label(e.to_status)
+                if e.to_status and e.to_status != e.from_status
+                else "",
+                "comment": e.comment,
+            }
+        )
+    return rows
+
+
+def application_view(app: Application) -> dict[str, Any]:
+    """What the staff pages show of an application, every code turned into its label:
+    ``data`` (the API's dictionary) plus fields, cost lines, attachments, checks, history."""
+    data = application_dict(app)
+    program = app.program
+    specs = list(program.fields.all())
+    names = {f.name: f for f in specs}
+    values = data["fields"] or {}
+    ordered = [f.name for f in specs if f.name in values] + sorted(
+        n for n in values if n not in names
+    )
+    fields = []
+    for name in ordered:
+        spec = names.get(name)
+        value = values[name]
+        if spec is not None and spec.type == "date":
+            shown = date_text(value)
+        elif spec is not None and spec.type == "decimal":
+            shown = money_text(value)
+        elif spec is not None and spec.type == "boolean":
+            shown = str(_("Yes") if value else _("No"))
+        else:
+            shown = choice_label(value)
+        fields.append(
+            {"name": name, "label": spec.display_label if spec else _("Other"), "value": shown}
+        )
+    costs = cost_kind_labels(program)
+    kinds_ = attachment_kind_labels(program)
+    return {
+        "data": data,
+        "fields": fields,
+        "cost_lines": [c | {"label": costs.get(c["kind"], _("Other"))} for c in data["cost_lines"]],
+        "attachments": [
+            a | {"label": kinds_.get(a["kind"], _("Other documents"))} for a in data["attachments"]
+        ],
+        "checks": checks_view(program, data["checks"]),
+        "history": history_view(app),
+        "status_label": status_label(app.status),
+        "office": office_at(app.level, app.organization.district) if app.level else "",
+    }

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from grants import kinds
 from grants.auth import AuthenticatedRequest
 from grants.models import Program, Status
-from grants.presenters import application_dict, program_dict
+from grants.presenters import application_dict, application_view, program_dict
 from grants.selectors import applications_visible_to, is_member, user_roles
 
 
@@ -61,7 +61,12 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "grants/application_detail.html",
-        {"app": app, "data": application_dict(app), "certificate": acceptance_certificate(app)},
+        {
+            "app": app,
+            "data": application_dict(app),
+            "view": application_view(app),
+            "certificate": acceptance_certificate(app),
+        },
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from grants import presenters
+from grants import labels, presenters
 
 register = template.Library()
 
@@ -41,7 +41,7 @@ def level_label(value: Any) -> str:
 
 @register.filter
 def choice_label(value: Any) -> str:
-    return presenters.choice_label(value)
+    return labels.choice_label(value)
 
 
 @register.filter
@@ -51,4 +51,4 @@ def audit_sentence(value: Any) -> str:
 
 @register.filter
 def code_label(value: Any, namespace: str) -> str:
-    return presenters.code_label(namespace, value)
+    return labels.code_label(namespace, value)

@@ -152,7 +152,9 @@ def run(
     with celery_not_eager():  # the final approval queues the award letter for a worker
         single = interleaved_ms(
             {
-                "ours": lambda i: _ok(tianshan.post(f"/applications/{ours[i]}/decisions", body)),
+                "ours": lambda i: _ok(
+                    tianshan.post(f"/applications/{ours[i]}/decisions", body, minimal=True)
+                ),
                 "peer": lambda i: _ok(
                     tianshan.post(f"/bench/peer/{peer_singles[i]}/decisions", body)
                 ),
@@ -166,7 +168,7 @@ def run(
         def three(path: str):
             def lifecycle(i: int) -> None:
                 for name in REVIEWERS:
-                    _ok(clients[name].post(path.format(i=i), body))
+                    _ok(clients[name].post(path.format(i=i), body, minimal=True))
 
             return lifecycle
 
@@ -215,7 +217,8 @@ def run(
             "ms",
             med["peer"],
             f"median of {decisions} POST /api/v1/applications/{{id}}/decisions (approve at district) "
-            "through django.test.Client, Celery not eager; baseline: review.peer_decision_ms, "
+            "with Prefer: return=minimal (the answer {id, status, level}, as the peer answers its "
+            "state) through django.test.Client, Celery not eager; baseline: review.peer_decision_ms, "
             "timed in turn with it; target ratio <= 2.5",
         ),
         Figure(
@@ -235,7 +238,8 @@ def run(
             "ms",
             chain["floor"],
             f"median of {lifecycles} district->city->region approvals of one claim through the API "
-            "(three requests; the award letter queued for a worker, as in production); the peer's "
+            "(three requests, Prefer: return=minimal; the award letter queued for a worker, as in "
+            "production); the peer's "
             f"three decisions: {chain['peer']:.1f} ms; baseline: review.lifecycle_floor_ms; "
             "target ratio <= 3",
         ),

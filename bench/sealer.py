@@ -1,10 +1,11 @@
 """The audit sealer, timed: ``python -m bench.sealer OUT INTERVAL`` (started by ``bench.load``).
 
-What Celery beat does every ``FUNDFLOW_AUDIT_SEAL_SECONDS`` (``grants.audit.audit_seal``:
-one transaction under ``pg_try_advisory_xact_lock``), every INTERVAL seconds, in a process
-of its own, timing each call; after each seal, the floor of a locked transaction: the same
-advisory lock and one single-row UPDATE (the chain head's, unchanged), committed. On
-SIGTERM it writes ``[[unix time, seal ms, entries sealed, floor ms], …]`` to OUT.
+What Celery beat does every ``FUNDFLOW_AUDIT_SEAL_SECONDS`` (``grants.audit.audit_seal``),
+every INTERVAL seconds, in a process of its own. Each sample records how long the seal held
+the chain's lock (the head row, from its compare-and-set UPDATE to the commit: what
+``audit_seal`` reports in ``held``) and the whole seal's duration; after each seal, the
+floor: a transaction that updates the head row (unchanged) and commits, timed the same way.
+On SIGTERM it writes ``[[unix time, lock ms, entries sealed, floor ms, seal ms], …]`` to OUT.
 """
 
 from __future__ import annotations
@@ -22,32 +23,31 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.db.models import F
 
-    from grants.audit import SEAL_LOCK, AuditHead, audit_seal
+    from grants.audit import AuditHead, audit_seal
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     audit_seal()  # the head row exists from here on; the first checkpoint is signed
 
-    def floor() -> None:
+    def floor() -> float:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK])
+            started = time.perf_counter()
             AuditHead.objects.filter(pk=1).update(entries=F("entries"))
+        return time.perf_counter() - started
 
     samples: list[list[float]] = []
     while not stop.is_set():
         at = time.time()
+        held: list[float] = []
         started = time.perf_counter()
-        sealed = audit_seal()
+        sealed = audit_seal(held=held)
         seal_ms = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
-        floor()
-        floor_ms = (time.perf_counter() - started) * 1000
-        samples.append([at, seal_ms, sealed, floor_ms])
+        floor_ms = floor() * 1000
+        if held:
+            samples.append([at, held[0] * 1000, sealed, floor_ms, seal_ms])
         stop.wait(max(0.0, interval - (time.time() - at)))
     out.write_text(json.dumps(samples), encoding="utf-8")
     return 0

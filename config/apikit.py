@@ -119,6 +119,23 @@ MoneyStr = Annotated[
 ]
 
 
+def minimal_preferred(request: Any, response: Any) -> bool:
+    """True when the client sent ``Prefer: return=minimal`` (RFC 7240); the response is then
+    marked ``Preference-Applied`` and the caller answers with its compact form."""
+    wanted = "return=minimal" in request.headers.get("Prefer", "").replace(" ", "").lower()
+    if wanted:
+        response["Preference-Applied"] = "return=minimal"
+    return wanted
+
+
+class StatusMinimalOut(Schema):
+    """The answer to ``Prefer: return=minimal``: where the application now stands."""
+
+    id: int
+    status: str
+    level: str | None
+
+
 class Page(Schema):
     count: int
     # false when the list holds more than COUNT_LIMIT (10,000) rows: count is then that limit

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -19,7 +19,15 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from config.apikit import ERRORS, MoneyStr, Page, Problem, paginate
+from config.apikit import (
+    ERRORS,
+    MoneyStr,
+    Page,
+    Problem,
+    StatusMinimalOut,
+    minimal_preferred,
+    paginate,
+)
 from grants import services
 from grants.auth import AuthenticatedRequest
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -543,16 +551,24 @@ def attachment_delete(
 
 @router.post(
     "/applications/{application_id}/submit",
-    response={200: ApplicationOut, **ERRORS},
+    response={200: ApplicationOut | StatusMinimalOut, **ERRORS},
     tags=["applications"],
     summary="Run the rules and submit to the first review level",
-    description='An optional body `{"pledge": true}` records the integrity pledge (诚信承诺).',
+    description=(
+        'An optional body `{"pledge": true}` records the integrity pledge (诚信承诺). '
+        "Answers with the application as GET returns it; with the request header "
+        "`Prefer: return=minimal` only `{id, status, level}` (and `Preference-Applied`)."
+    ),
     openapi_extra={"requestBody": SUBMIT_BODY},
 )
-def application_submit(request: AuthenticatedRequest, application_id: int) -> ApplicationDict:
+def application_submit(
+    request: AuthenticatedRequest, application_id: int, response: HttpResponse
+) -> ApplicationDict | dict[str, object]:
     app = own_application(request.user, application_id)
     pledge = _submit_pledge(request)
-    lifecycle.submit(actor=request.user, application=app, pledge=pledge)
+    app = lifecycle.submit(actor=request.user, application=app, pledge=pledge)
+    if minimal_preferred(request, response):
+        return {"id": app.pk, "status": app.status, "level": app.level or None}
     return application_dict(visible_application(request.user, application_id))
 
 

@@ -7,7 +7,8 @@ changed entry verify again without that key.
 
 ``audit_seal`` (Celery beat, every ``FUNDFLOW_AUDIT_SEAL_SECONDS``; also run by
 ``audit_verify``) links the committed entries not yet sealed into one hash chain, in the
-order it finds them, under a short lock of its own, and signs a checkpoint of the chain
+order it finds them, moving the chain head by compare-and-set (its row locked for one
+statement and the commit), and signs a checkpoint of the chain
 head with the Ed25519 key: a deleted, reordered or re-hashed sealed entry breaks the
 chain, and a re-computed chain no longer matches a signed checkpoint. The entries kept
 before this design keep their unkeyed hash chain; the first checkpoint anchors its last
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +44,6 @@ from grants.auditchain import (
 )
 
 SEAL_BATCH = 2000
-# PostgreSQL advisory lock key of the sealer (any constant; "audit" in ASCII).
-SEAL_LOCK = 0x6175646974
 
 if TYPE_CHECKING:  # grants.models imports this module at its end
     from grants.models import Application, User
@@ -134,7 +134,8 @@ class AuditEntry(models.Model):
 class AuditHead(models.Model):
     """One row: where the legacy chain ended, and where the sealer is.
 
-    Locked only by ``audit_seal`` for the few milliseconds of a seal, never by a change.
+    Locked only by ``audit_seal``'s compare-and-set, from that UPDATE to its commit; never
+    by a change.
     """
 
     last_hash = models.CharField(max_length=64, default=GENESIS)  # the legacy chain's end
@@ -241,20 +242,15 @@ def audit_record(
 # ---------------------------------------------------------------- sealing
 
 
-def _lock_sealer() -> bool:
-    """The sealer's lock for this transaction; False when another sealer holds it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEAL_LOCK])
-            return bool(cursor.fetchone()[0])
-    return True  # SQLite: IMMEDIATE transactions already serialise every writer
+class _Raced(Exception):
+    """Another sealer moved the chain head first: this seal is rolled back and retried later."""
 
 
-def _head_locked() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+def _head() -> AuditHead:
+    head = AuditHead.objects.filter(pk=1).first()
     if head is None:
         AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = AuditHead.objects.get(pk=1)
     return head
 
 
@@ -262,7 +258,8 @@ def _utc_now() -> str:
     return timezone.now().astimezone(UTC).isoformat(timespec="seconds")
 
 
-def checkpoint_sign(head: AuditHead) -> AuditCheckpoint:
+def checkpoint_build(head: AuditHead) -> AuditCheckpoint:
+    """The signed (unsaved) checkpoint of ``head``."""
     key = auditkeys.signing_key()
     point = AuditCheckpoint(
         seq=head.sealed_seq,
@@ -273,35 +270,59 @@ def checkpoint_sign(head: AuditHead) -> AuditCheckpoint:
         public_key=auditkeys.public_key_raw(key.public_key()),
     )
     point.signature = base64.b64encode(key.sign(point.message())).decode("ascii")
+    return point
+
+
+def checkpoint_sign(head: AuditHead) -> AuditCheckpoint:
+    point = checkpoint_build(head)
     point.save()
     return point
 
 
-def audit_seal(*, limit: int = SEAL_BATCH) -> int:
+def audit_seal(*, limit: int = SEAL_BATCH, held: list[float] | None = None) -> int:
     """Link committed entries not yet sealed into the chain, then sign a checkpoint.
 
-    Runs in its own short transaction; when another sealer is at work it returns 0 at once.
+    Optimistic, so that the chain's lock is held for one statement and the commit: the
+    entries and the head are read, the chain hashes computed and the checkpoint signed with
+    no transaction open; then one transaction writes the entries' places (one statement),
+    the checkpoint, and last moves the head *only if it is still where it was read*
+    (compare-and-set on the head row; its row lock is the chain's lock, held from that
+    UPDATE to the commit). A sealer that lost the race rolls back and returns 0; the next
+    beat seals those entries. ``held`` receives the seconds the head row was locked.
     """
-    with transaction.atomic():
-        if not _lock_sealer():
-            return 0
-        head = _head_locked()
-        first = not AuditCheckpoint.objects.exists()
-        rows = list(
-            AuditEntry.objects.filter(seq__isnull=True, hash="")
-            .order_by("id")
-            .only(*PAYLOAD_FIELDS, "mac", "key_id")[:limit]
-        )
-        previous, seq = head.chain_head, head.sealed_seq
-        for row in rows:
-            seq += 1
-            previous = chain_next(previous, entry_digest(row.payload(), row.mac))
-            AuditEntry.objects.filter(pk=row.pk).update(seq=seq, chain=previous)
-        if rows:
-            AuditHead.objects.filter(pk=1).update(sealed_seq=seq, sealed_chain=previous)
-            head.sealed_seq, head.sealed_chain = seq, previous
-        if rows or first:  # the first checkpoint anchors the legacy chain even with no entry
-            checkpoint_sign(head)
+    head = _head()
+    first = not AuditCheckpoint.objects.exists()
+    rows = list(
+        AuditEntry.objects.filter(seq__isnull=True, hash="")
+        .order_by("id")
+        .only(*PAYLOAD_FIELDS, "mac", "key_id")[:limit]
+    )
+    if not rows and not first:
+        return 0
+    read_seq, read_chain = head.sealed_seq, head.sealed_chain
+    previous, seq = head.chain_head, head.sealed_seq
+    for row in rows:
+        seq += 1
+        previous = chain_next(previous, entry_digest(row.payload(), row.mac))
+        row.seq, row.chain = seq, previous
+    if rows:
+        head.sealed_seq, head.sealed_chain = seq, previous
+    point = checkpoint_build(head)  # no transaction is open while it is signed
+    try:
+        with transaction.atomic():
+            if rows:
+                AuditEntry.objects.bulk_update(rows, ["seq", "chain"], batch_size=limit)
+            point.save()
+            locked = time.perf_counter()
+            moved = AuditHead.objects.filter(
+                pk=1, sealed_seq=read_seq, sealed_chain=read_chain
+            ).update(sealed_seq=head.sealed_seq, sealed_chain=head.sealed_chain)
+            if not moved:
+                raise _Raced
+        if held is not None:
+            held.append(time.perf_counter() - locked)
+    except (_Raced, IntegrityError):
+        return 0
     return len(rows)
 
 

@@ -473,7 +473,7 @@ def lock_editable(application: Application) -> Application:
         # the application row only: a join must not lock the programme, which every new
         # application of the programme references (see README "Lock order")
         Application.objects.select_for_update(of=("self",))
-        .select_related("program")
+        .select_related("program", "organization__district")
         .get(pk=application.pk)
     )
     if locked.status not in EDITABLE_STATUSES:

@@ -229,7 +229,7 @@ class NavigationProject(models.Model):
     def notice(self):
         """The public notice listing the project (``notices.NoticeEntry``), or None before the
         city's selection. Lists prefetch it (``navigation.selectors.notice_entries``)."""
-        entries = list(self.application.notice_entries.all())  # type: ignore[attr-defined]  # reverse FK of notices.NoticeEntry (another app)
+        entries = list(self.application.notice_entries.all())  # reverse FK of notices.NoticeEntry
         latest = max(entries, key=lambda e: e.notice_id, default=None)
         return latest.notice if latest else None
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from viewflow.workflow.models import Task
 
-from config.apikit import ERRORS, Page, paginate
+from config.apikit import ERRORS, Page, StatusMinimalOut, minimal_preferred, paginate
 from grants.api import ApplicationOut
 from grants.auth import AuthenticatedRequest
 from grants.errors import Forbidden
@@ -110,17 +110,9 @@ class _ListQuery(list[Task]):
         return len(self)
 
 
-class DecisionMinimalOut(Schema):
-    """The answer to ``Prefer: return=minimal``: where the application now stands."""
-
-    id: int
-    status: str
-    level: str | None
-
-
 @router.post(
     "/applications/{application_id}/decisions",
-    response={200: ApplicationOut | DecisionMinimalOut, **ERRORS},
+    response={200: ApplicationOut | StatusMinimalOut, **ERRORS},
     summary="Approve, return (comment required) or reject (comment required) at the current level",
     description=(
         "Answers with the application as GET returns it; with the request header "
@@ -138,8 +130,7 @@ def decision_create(
         comment=payload.comment,
         task_id=payload.task,
     )
-    if "return=minimal" in request.headers.get("Prefer", "").replace(" ", "").lower():
-        response["Preference-Applied"] = "return=minimal"
+    if minimal_preferred(request, response):
         return {"id": app.pk, "status": app.status, "level": app.level or None}
     return application_dict(app)
 

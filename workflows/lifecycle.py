@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -99,6 +99,8 @@ def submit(
     with transaction.atomic():
         locked = lock_editable(application)
         program = locked.program
+        # the definition is read by the checks, the facts and their schema: once
+        prefetch_related_objects([program], "fields", "attachment_kinds", "cost_line_kinds")
         submission_check(locked, now=now)
         # the kind's guard (navigation: partners confirmed, budget plan = costs)
         kinds.hooks_for(program).on_submit(locked)

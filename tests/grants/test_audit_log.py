@@ -168,3 +168,40 @@ def test_the_first_checkpoint_anchors_the_legacy_chain(db):
     # the sealed chain starts from the legacy head, and the checkpoint signed it
     assert not verdict.ok
     assert "legacy" in verdict.reason or "re-computed" in verdict.reason
+
+
+def test_two_sealers_at_once_seal_each_entry_once_and_the_chain_verifies(
+    submitted_app, monkeypatch
+):
+    """The seal is optimistic: the loser of a race on the chain head rolls back, nothing
+    is sealed twice or out of order, and the next seal finds nothing left."""
+    import grants.audit as audit
+
+    build = audit.checkpoint_build
+    raced: list[int] = []
+
+    def build_then_let_another_sealer_win(head):
+        point = build(head)
+        if not raced:  # while this sealer has hashed but not written, another one seals
+            raced.append(-1)
+            raced[0] = audit.audit_seal()
+        return point
+
+    monkeypatch.setattr(audit, "checkpoint_build", build_then_let_another_sealer_win)
+    unsealed = AuditEntry.objects.filter(seq__isnull=True).count()
+    assert unsealed > 0
+    assert audit_seal() == 0  # lost the race
+    assert raced == [unsealed]  # the other sealer sealed them all
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    seqs = list(AuditEntry.objects.exclude(seq=None).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    head = AuditHead.objects.get(pk=1)
+    assert AuditCheckpoint.objects.order_by("-id").first().chain == head.sealed_chain
+    assert audit_seal() == 0
+    assert audit_verify().ok
+
+
+def test_a_seal_reports_how_long_it_held_the_chain(submitted_app):
+    held: list[float] = []
+    assert audit_seal(held=held) > 0
+    assert len(held) == 1 and 0 <= held[0] < 5

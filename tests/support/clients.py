@@ -26,10 +26,12 @@ class Api:
     def get(self, path: str, **params: Any):
         return self.client.get("/api/v1" + path, params, **self._h())
 
-    def post(self, path: str, body: Any = None):
+    def post(self, path: str, body: Any = None, *, minimal: bool = False):
+        """POST JSON; ``minimal`` sends ``Prefer: return=minimal`` (a compact answer)."""
         data = "" if body is None else json.dumps(body)
+        extra = {"HTTP_PREFER": "return=minimal"} if minimal else {}
         return self.client.post(
-            "/api/v1" + path, data, content_type="application/json", **self._h()
+            "/api/v1" + path, data, content_type="application/json", **self._h(), **extra
         )
 
     def post_raw(self, path: str, raw: str):

@@ -151,3 +151,19 @@ def test_a_decision_answers_compactly_when_the_client_prefers_it(as_user, submit
     )
     assert city.status_code == 200 and city.json()["number"] == submitted_app["number"]
     assert city.json()["level"] == "region" and "history" in city.json()
+
+
+def test_a_submission_answers_compactly_when_the_client_prefers_it(applicant):
+    app = create_cert_app(applicant, register_org(applicant))
+    attach_required(applicant, app["id"])
+    response = applicant.client.post(
+        f"/api/v1/applications/{app['id']}/submit",
+        "",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {applicant.token}",
+        HTTP_PREFER="return=minimal",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"id": app["id"], "status": "in_review", "level": "district"}
+    assert response["Preference-Applied"] == "return=minimal"
+    assert Application.objects.get(pk=app["id"]).status == "in_review"

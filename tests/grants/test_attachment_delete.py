@@ -55,14 +55,18 @@ def test_returned_claim_attachment_may_be_deleted(applicant, submitted_app):
     assert response.status_code == 204
 
 
-@pytest.mark.parametrize("state", ["in_review", "rejected", "approved", "withdrawn"])
+@pytest.mark.parametrize(
+    "state", ["in_review", "rejected", "approved", "awarded", "paid", "withdrawn"]
+)
 def test_refused_with_409_outside_draft_and_returned(applicant, submitted_app, state):
     app_id = submitted_app["id"]
     if state == "rejected":
         decide(login(DISTRICT_REVIEWER), app_id, "reject", "不符合条件")
-    elif state == "approved":
+    elif state in ("approved", "awarded", "paid"):
         for reviewer in (DISTRICT_REVIEWER, CITY_REVIEWER, REGION_REVIEWER):
             assert decide(login(reviewer), app_id, "approve").status_code == 200
+        # the states after approval, as the letter and the payment set them
+        Application.objects.filter(pk=app_id).update(status=state)
     elif state == "withdrawn":
         applicant.post(f"/applications/{app_id}/withdraw", {"reason": "不再申请"})
     assert Application.objects.get(pk=app_id).status == state

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from tests.support.browser import BROWSER, SHOTS
-from tests.support.tour import build_tour
+from tests.support.tour import ANONYMOUS, build_tour
 
 pytestmark = BROWSER
 
@@ -31,11 +31,15 @@ def _name(url: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
 
 
-def test_every_page_of_every_role_fits_a_phone(web):
+def test_every_page_of_every_role_fits_a_phone(web, browser):
     tour = build_tour()
     failures = []
     for username, urls in tour.pages.items():
-        page = web(username)
+        if username == ANONYMOUS:
+            context = browser.new_context(viewport=PHONE, locale="zh-CN")
+            page = context.new_page()
+        else:
+            page = web(username)
         page.set_viewport_size(PHONE)
         for n, url in enumerate(urls, 1):
             response = page.goto(f"{web.url}{url}")
@@ -43,7 +47,7 @@ def test_every_page_of_every_role_fits_a_phone(web):
                 failures.append(f"{username} {url}: HTTP {response.status if response else '?'}")
                 continue
             page.wait_for_load_state("load")
-            shot = SHOTS / f"phone-{username}-{n:02d}-{_name(url)}.png"
+            shot = SHOTS / f"phone-{_name(username)}-{n:02d}-{_name(url)}.png"
             page.screenshot(path=str(shot), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"] + 1:

@@ -48,6 +48,8 @@ from tests.support.personas import (
     REGION_REVIEWER,
 )
 
+ANONYMOUS = "(anonymous)"  # the pages anyone opens without logging in
+
 ROLES = (
     APPLICANT,
     AGENCY,
@@ -128,6 +130,26 @@ def build_tour(capture: Callable[..., Any] | None = None) -> Tour:
     expert = review.first()
     assert expert is not None
 
+    # the city selects the project: its public notice (公示) is up
+    selection = login(CITY_REVIEWER).post(
+        "/navigation/programs/navigation/selection", {"selected": [{"application": project["id"]}]}
+    )
+    assert selection.status_code == 201, selection.content
+    notice = selection.json()["id"]
+
+    # finance puts the approved award into a disbursement batch
+    batch = login(FINANCE).post("/disbursements", {"awards": [approved["id"]]})
+    assert batch.status_code == 201, batch.content
+    batch_id = batch.json()["id"]
+
+    from agencies.models import Voucher
+    from letters.models import Letter
+
+    letter_code = Letter.objects.filter(application_id=approved["id"]).values_list(
+        "code", flat=True
+    )[0]
+    voucher_code = Voucher.objects.get(pk=voucher["id"]).code
+
     task = open_task_id(DISTRICT_REVIEWER, waiting["id"])
     app_pages = [f"/applications/{approved['id']}/", f"/applications/{rejected['id']}/"]
     staff_common = ["/", "/applications/", *app_pages, "/notifications/", "/dashboard/"]
@@ -135,11 +157,21 @@ def build_tour(capture: Callable[..., Any] | None = None) -> Tour:
         "/finance/",
         "/finance/ledger/",
         "/finance/disbursements/",
+        f"/finance/disbursements/{batch_id}/",
         "/finance/awards/",
         f"/finance/awards/{approved['id']}/",
         "/finance/reconciliation/",
     ]
     tour.pages = {
+        ANONYMOUS: [
+            "/login/",
+            "/signup/",
+            "/verify/",
+            f"/verify/{letter_code}",
+            "/public/indicators/",
+            "/navigation/notices/",
+            f"/navigation/notices/{notice}/",
+        ],
         APPLICANT: [
             "/",
             "/portal/",
@@ -153,16 +185,21 @@ def build_tour(capture: Callable[..., Any] | None = None) -> Tour:
             f"/portal/applications/{project['id']}/",
             "/navigation/partners/",
             "/notifications/",
+            "/vouchers/",
             f"/vouchers/{voucher['id']}/",
+            "/navigation/navigation/apply/",
             "/navigation/notices/",
+            f"/navigation/notices/{notice}/",
             "/public/indicators/",
             "/verify/",
+            f"/verify/{letter_code}",
         ],
         AGENCY: [
             "/",
             "/portal/",
             "/vouchers/",
             "/vouchers/redeem/",
+            f"/vouchers/verify/{voucher_code}/",
             f"/vouchers/{voucher['id']}/",
             f"/portal/applications/{claim['id']}/",
             "/agencies/",
@@ -186,6 +223,7 @@ def build_tour(capture: Callable[..., Any] | None = None) -> Tour:
             "/review/",
             "/navigation/navigation/ranking/",
             f"/applications/{project['id']}/",
+            f"/navigation/notices/{notice}/",
         ],
         REGION_REVIEWER: [*staff_common, "/review/", "/navigation/navigation/ranking/"],
         FINANCE: [*staff_common, *finance_pages],
@@ -198,9 +236,18 @@ def build_tour(capture: Callable[..., Any] | None = None) -> Tour:
             "/letters/reissue/",
             "/navigation/navigation/ranking/",
             "/navigation/notices/",
+            f"/navigation/notices/{notice}/",
         ],
     }
-    tour.exports = [(AUDITOR, "/finance/export.xlsx"), (AUDITOR, "/dashboard/export.xlsx")]
+    tour.exports = [
+        (AUDITOR, "/finance/export.xlsx"),
+        (AUDITOR, "/dashboard/export.xlsx"),
+        (FINANCE, f"/finance/disbursements/{batch_id}/file.xlsx"),
+        (FINANCE, f"/finance/disbursements/{batch_id}/file.csv"),
+        # the letters a person receives: the award letter and the refusal notice
+        (APPLICANT, f"/api/v1/applications/{approved['id']}/letter"),
+        (APPLICANT, f"/api/v1/applications/{rejected['id']}/letter"),
+    ]
     return tour
 
 

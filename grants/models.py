@@ -8,6 +8,7 @@ transaction; models only hold data and invariants the database can enforce.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
@@ -606,8 +607,10 @@ class Application(models.Model):
 
 
 def normalise_certificate(value: Any) -> str:
-    """A certificate number as compared: spaces removed, capital letters."""
-    return "".join(str(value or "").split()).upper()
+    """A certificate number as compared for the one-certificate-one-award check: Unicode NFKC
+    (full-width letters and digits as half-width), spaces removed, capital letters. The
+    application keeps the number as typed."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
 
 
 class CertificateClaim(models.Model):

@@ -45,6 +45,7 @@ from grants.models import (
     Status,
 )
 from grants.services import application_create, clean_text, next_in_sequence
+from grants.text import normalise_name
 
 # ---------------------------------------------------------------- issuing vouchers
 
@@ -312,7 +313,7 @@ def vouchers_issue_from_sheet(*, actor, program_code: Any, upload) -> BulkReport
                 )
             else:
                 org = orgs[uscc]
-                if name and name != org.name:
+                if name and normalise_name(name) != normalise_name(org.name):
                     errors.append(
                         {
                             "field": "name",

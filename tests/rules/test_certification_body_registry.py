@@ -84,3 +84,18 @@ def test_the_claim_form_offers_the_registry(demo):
     _register(login("applicant"))
     page = web("applicant").get("/portal/programs/cert-subsidy/apply/").content.decode()
     assert "<datalist" in page and "华夏认证中心有限公司" in page
+
+
+def test_a_full_width_certificate_number_is_the_same_certificate_and_kept_as_typed(applicant):
+    org = register_org(applicant)
+    first = create_cert_app(applicant, org, certificate_number="GB29490-2026-0777")
+    attach_required(applicant, first["id"])
+    assert applicant.post(f"/applications/{first['id']}/submit").status_code == 200
+    typed = (
+        "ＧＢ２９４９０－２０２６－０７７７"  # the same number typed with a Chinese input method
+    )
+    second = create_cert_app(applicant, org, certificate_number=typed)
+    attach_required(applicant, second["id"])
+    refused = applicant.post(f"/applications/{second['id']}/submit")
+    assert refused.status_code in (409, 422), refused.content
+    assert Application.objects.get(pk=second["id"]).fields["certificate_number"] == typed

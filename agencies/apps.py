@@ -17,7 +17,11 @@ class AgenciesConfig(AppConfig):
         register_labels("service", Service.choices)  # a claim's service field shows its name
         kinds.register(
             ProgramKind.VOUCHER,
-            kind.hooks(portal_home=views.portal_home, portal_panel=views.portal_panel),
+            kind.hooks(
+                portal_home=views.portal_home,
+                portal_panel=views.portal_panel,
+                apply_link=views.apply_link,
+            ),
         )
         register_source(
             "smes-in-custody",

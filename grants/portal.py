@@ -8,6 +8,8 @@ field they name.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -476,6 +478,36 @@ def _checks_preview(request: AuthenticatedRequest, app: Application) -> dict[str
     }
 
 
+def edit_version(app: Application) -> str:
+    """What the edit form was opened on: a digest of the fields and cost lines. A save whose
+    form carries another digest would overwrite a change made meanwhile, so it is refused."""
+    state = {
+        "fields": app.fields or {},
+        "cost_lines": [[c.kind, str(c.amount), c.reference] for c in app.cost_lines.all()],
+    }
+    encoded = json.dumps(state, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def changed_elsewhere(program: Program, app: Application, patch: dict[str, Any]) -> str:
+    """The message for a save refused because the claim changed since the form was opened:
+    which fields now hold something other than what the person typed, and their current values."""
+    current = app.fields or {}
+    differing = [
+        f"{f.display_label}：{_display_value(f.type, current.get(f.name))}"
+        for f in program.fields.all()
+        if f.name in patch and str(patch[f.name] or "") != str(current.get(f.name) or "")
+    ]
+    text = _(
+        "This claim was changed elsewhere (in another window or by a colleague) after you "
+        "opened this page, so nothing was saved and nothing was overwritten. What you typed is "
+        "still in the form: check it and save again."
+    )
+    if differing:
+        text += " " + _("Saved meanwhile: %(fields)s.") % {"fields": "；".join(differing)}
+    return text
+
+
 @login_required
 def application_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = _own_application_or_404(request.user, pk)
@@ -489,16 +521,23 @@ def application_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         patch = posted_fields(program, request.POST, patch=True)
         values = {k: v for k, v in patch.items() if v is not None}
         lines = posted_cost_lines(request.POST)
-        try:
-            app = services.application_update(
-                actor=request.user, application=app, fields=patch, cost_lines=lines
-            )
-        except DomainError as exc:
-            errors = errors_by_field(exc) or {"": [exc.detail]}
+        seen = request.POST.get("seen")
+        if seen and seen != edit_version(app):
+            # changed elsewhere (another window, a colleague, the API) since this form was
+            # opened: nothing is overwritten, what the person typed stays in the form
+            errors = {"": [changed_elsewhere(program, app, patch)]}
         else:
-            messages.success(request, _("Draft saved."))
-            return redirect("portal-application", pk=app.pk)
+            try:
+                app = services.application_update(
+                    actor=request.user, application=app, fields=patch, cost_lines=lines
+                )
+            except DomainError as exc:
+                errors = errors_by_field(exc) or {"": [exc.detail]}
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("portal-application", pk=app.pk)
     context = _claim_context(program, app=app, values=values, lines=lines, errors=errors)
+    context["edit_version"] = edit_version(app)
     from letters.services import acceptance_certificate
 
     data = application_dict(app)

@@ -314,7 +314,7 @@ def money_text(value: Any, *, sign: bool = True) -> str:
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).replace(",", ""))  # "35,000.00" as printed elsewhere
     except ArithmeticError:
         return str(value)
     text = f"{amount:,.2f}"

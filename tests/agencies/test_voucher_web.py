@@ -80,7 +80,7 @@ def test_agency_redeems_at_its_desk_with_the_code(voucher):
 
     assert response["Location"] == f"/vouchers/{voucher.pk}/"
     html = followed(agency, response)
-    assert "已在服务机构兑付" in html and "HT-2026-0017" in html and "¥9,000.00" in html
+    assert "已在服务机构核销" in html and "HT-2026-0017" in html and "¥9,000.00" in html
     assert 'id="claim-form"' in html
     voucher.refresh_from_db()
     assert voucher.status == "redeemed"
@@ -102,7 +102,7 @@ def test_the_qr_link_offers_the_redemption_to_an_agency_only(voucher):
 
     redeemed_at_desk(voucher)
     html = page(web("agency").get(path))
-    assert 'id="redeem-this"' not in html and "已在服务机构兑付" in html
+    assert 'id="redeem-this"' not in html and "已在服务机构核销" in html
 
 
 def test_a_second_redemption_shows_the_message_and_keeps_the_input(voucher):
@@ -112,7 +112,7 @@ def test_a_second_redemption_shows_the_message_and_keeps_the_input(voucher):
 
     assert response.status_code == 409
     html = page(response)
-    assert f"服务券 {voucher.number} 当前状态为“已在服务机构兑付”，不能兑付。" in html
+    assert f"服务券 {voucher.number} 当前状态为“已在服务机构核销”，不能核销。" in html
     assert field_value(html, "contract_number") == "HT-AGAIN"
     assert field_value(html, "contract_price") == "9000.00"
     assert Redemption.objects.filter(voucher=voucher).count() == 1
@@ -355,7 +355,7 @@ def test_the_sme_sees_its_vouchers_in_the_portal(voucher):
 
     redeemed_at_desk(voucher)
     html = page(sme.get("/portal/"))
-    assert "已在服务机构兑付" in html and DEMO_AGENCY_NAME in html
+    assert "已在服务机构核销" in html and DEMO_AGENCY_NAME in html
     assert 'id="voucher-desk"' not in html  # the SME does not act for an agency
 
     agency_home = page(web("agency").get("/portal/"))

@@ -278,7 +278,12 @@ SUBMIT_BODY = {
 
 
 def _submit_pledge(request: HttpRequest) -> bool:
-    """The optional body of a submit: nothing, ``{}``, or ``{"pledge": true|false}``."""
+    """The optional body of a submit: nothing, ``{}``, or ``{"pledge": true|false}``. A body
+    that is not declared JSON (an empty form post, as clients sent before the pledge existed)
+    is no pledge, as before; declared JSON must be well-formed."""
+    content_type = (request.content_type or "").lower()
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        return False
     raw = request.body.strip()
     if not raw:
         return False

@@ -50,3 +50,11 @@ def test_the_web_form_requires_the_pledge(applicant):
     client.post(f"/portal/applications/{app['id']}/submit/", {"pledge": "1"})
     assert Application.objects.get(pk=app["id"]).status == "in_review"
     assert Pledge.objects.filter(application_id=app["id"]).count() == 1
+
+
+def test_a_submit_posted_as_an_empty_form_works_as_before(applicant):
+    """Clients that post the submit without a JSON body (an empty multipart or form post)."""
+    app = ready(applicant)
+    response = applicant.client.post(f"/api/v1/applications/{app['id']}/submit", **applicant._h())
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "in_review"

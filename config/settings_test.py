@@ -20,3 +20,11 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     # Test databases are thrown away: skip the fsync wait at each commit.
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = (_options.get("options", "") + " -c synchronous_commit=off").strip()
+    # One test database per checkout, so a CI run on a fresh clone and a working copy's
+    # suite on the same server never create and drop each other's database mid-run.
+    import hashlib
+    from pathlib import Path
+
+    _checkout = hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+    _test = DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+    _test.setdefault("NAME", f"test_{DATABASES['default']['NAME']}_{_checkout}"[:63])  # noqa: F405

@@ -28,7 +28,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -310,6 +310,13 @@ def audit_seal(*, limit: int = SEAL_BATCH, held: list[float] | None = None) -> i
     point = checkpoint_build(head)  # no transaction is open while it is signed
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # The seal is derived from entries already committed durably: a crash that
+                # loses this commit leaves the head where it was and the next beat computes
+                # the same places again. Not waiting for the WAL flush lets the head's lock
+                # go at commit instead of after a disk write.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             if rows:
                 AuditEntry.objects.bulk_update(rows, ["seq", "chain"], batch_size=limit)
             point.save()

@@ -17,7 +17,7 @@ from grants.auth import AuthenticatedRequest
 from grants.errors import Forbidden
 from grants.notifications import Notification
 from grants.presenters import ApplicationDict, application_dict, local
-from grants.selectors import reviewer_jurisdictions, visible_application
+from grants.selectors import reviewer_jurisdictions
 from workflows import lifecycle
 from workflows.review import task_deadline, task_is_overdue
 from workflows.selectors import tasks_for
@@ -122,9 +122,8 @@ class _ListQuery(list[Task]):
 def decision_create(
     request: AuthenticatedRequest, application_id: int, payload: DecisionIn, response: HttpResponse
 ) -> ApplicationDict | dict[str, object]:
-    app = visible_application(request.user, application_id)
     app = lifecycle.decide(
-        application=app,
+        application=application_id,  # visibility is decided once, on the locked row
         actor=request.user,
         decision=payload.decision,
         comment=payload.comment,

@@ -37,10 +37,11 @@ from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.services.budget import award_commit, budget_allocate, budget_queue_drain
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
-from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput
+from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import (
     WITHDRAWABLE_STATUSES,
     Application,
+    Jurisdiction,
     Membership,
     Pledge,
     Program,
@@ -51,7 +52,11 @@ from grants.models import (
 from grants.notifications import notify
 from grants.presenters import office_at
 from grants.reviewers import level_label
-from grants.selectors import reviewer_jurisdictions
+from grants.selectors import (
+    applications_visible_to,
+    reviewer_jurisdictions,
+    visible_application,
+)
 from grants.services import (
     application_conclude,
     certificate_claim,
@@ -159,7 +164,7 @@ def submit(
 
 def decide(
     *,
-    application: Application,
+    application: Application | int,
     actor: User,
     decision: str,
     comment: str = "",
@@ -169,7 +174,14 @@ def decide(
 
     The flow routes the decision (next level, or the end of the chain); where the chain
     ends, ``finish`` runs in the same transaction.
+
+    ``application`` is the row a page already showed, or the id an API request names: then
+    visibility is decided here, once, on the locked row (a reviewer sees a submitted
+    application in their jurisdiction's subtree without another query; anything else is
+    asked of ``applications_visible_to``), and what the actor may not see is NotFound.
     """
+    by_id = not isinstance(application, Application)
+    pk: int = application.pk if isinstance(application, Application) else application
     comment = (comment or "").strip()
     errors = []
     if decision not in DECISIONS:
@@ -184,6 +196,8 @@ def decide(
         raise InvalidInput(errors)
     places = reviewer_jurisdictions(actor)
     if not places:
+        if by_id:
+            visible_application(actor, pk)  # what one cannot see is not found, not forbidden
         raise Forbidden(_("Only reviewers decide applications."))
 
     with transaction.atomic():
@@ -201,8 +215,11 @@ def decide(
                     ).exclude(level=OuterRef("level"))
                 ),
             )
-            .get(pk=application.pk)
+            .filter(pk=pk)
+            .first()
         )
+        if app is None or (by_id and not _visible_to_reviewer(app, actor, places)):
+            raise NotFound(_("No such application, or it is not visible to you."))
         process = task = None
         if app.status == Status.IN_REVIEW:
             process = ReviewProcess.objects.filter(application=app).order_by("-round").first()
@@ -271,6 +288,14 @@ def decide(
         if process.status == PROCESS.DONE:
             finish(process=process, outcome=OUTCOMES[decision], application=app, actor=actor)
     return app
+
+
+def _visible_to_reviewer(app: Application, actor: User, places: list[Jurisdiction]) -> bool:
+    """``applications_visible_to(actor)`` for one locked row, without a query in the usual case."""
+    path = app.organization.district.path
+    if app.submitted_at is not None and any(path.startswith(p.path) for p in places):
+        return True
+    return applications_visible_to(actor).filter(pk=app.pk).exists()
 
 
 # ---------------------------------------------------------------- finish and award

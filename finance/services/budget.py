@@ -86,36 +86,49 @@ def commit_if_covered(
     role: str,
     tranche: Tranche | None = None,
 ):
-    """Commit ``amount`` if the budget still covers it: one conditional UPDATE, then entry + audit."""
-    moved = Budget.objects.filter(pk=budget.pk, allocated__gte=F("committed") + amount).update(
-        committed=F("committed") + amount
-    )
-    if not moved:
+    """Commit ``amount`` if the budget still covers it: entry + audit, then one conditional UPDATE.
+
+    The budget row is every award's of the programme, so its lock is taken last: the ledger
+    and audit rows are written first, in a savepoint, and the conditional UPDATE ends it;
+    when the budget no longer covers the amount the savepoint rolls them back.
+    """
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                budget=budget,
+                kind=LedgerEntry.Kind.COMMIT,
+                amount=amount,
+                application=application,
+                tranche=tranche,
+                actor=actor if getattr(actor, "pk", None) else None,
+                reason=f"{application.number} 核定奖励资金"
+                + (f"（第{tranche.position}笔 {tranche.label}）" if tranche else ""),
+            )
+            audit_record(
+                actor=actor,
+                action="budget.commit",
+                obj=budget,
+                application=application,
+                role=role,
+                data={
+                    "amount": money_str(amount),
+                    "entry": entry.pk,
+                    "budget": budget.pk,
+                    "tranche": tranche.pk if tranche else None,
+                },
+            )
+            moved = Budget.objects.filter(
+                pk=budget.pk, allocated__gte=F("committed") + amount
+            ).update(committed=F("committed") + amount)
+            if not moved:
+                raise _NotCovered
+    except _NotCovered:
         return None
-    entry = LedgerEntry.objects.create(
-        budget=budget,
-        kind=LedgerEntry.Kind.COMMIT,
-        amount=amount,
-        application=application,
-        tranche=tranche,
-        actor=actor if getattr(actor, "pk", None) else None,
-        reason=f"{application.number} 核定奖励资金"
-        + (f"（第{tranche.position}笔 {tranche.label}）" if tranche else ""),
-    )
-    audit_record(
-        actor=actor,
-        action="budget.commit",
-        obj=budget,
-        application=application,
-        role=role,
-        data={
-            "amount": money_str(amount),
-            "entry": entry.pk,
-            "budget": budget.pk,
-            "tranche": tranche.pk if tranche else None,
-        },
-    )
     return entry
+
+
+class _NotCovered(Exception):
+    """The budget no longer covers the amount: roll the entry and its audit row back."""
 
 
 # ---------------------------------------------------------------- budgets

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.reconciliation import ledger_totals, reconciliation_report
+from grants.audit import AuditEntry
 from grants.models import Application, Program, User
 from tests.support.claims import decide
 from tests.support.finance import at_region, finance_org, set_budget
@@ -72,6 +73,10 @@ def test_merit_queue_commits_the_highest_award_first_when_budget_is_added(as_use
         QueueEntry.objects.filter(status="waiting").values_list("application", flat=True)
     )
     assert waiting == [big.pk, second.pk]  # ranked by award amount, highest first
+    # the awards that did not fit left no commitment and no audit entry of one behind
+    commits = LedgerEntry.objects.filter(kind="commit")
+    assert list(commits.values_list("application", flat=True)) == [first.pk]
+    assert AuditEntry.objects.filter(action="budget.commit").count() == 1
 
     budget_allocate(
         actor=User.objects.get(username="finance"),

@@ -2,7 +2,7 @@
 
 from grants.models import Jurisdiction, Membership, Organization, Role, RoleAssignment
 from grants.reviewers import reviewer_appoint
-from tests.support.claims import decide
+from tests.support.claims import create_cert_app, decide, register_org
 
 
 def test_reviewer_of_another_level_gets_409_and_non_reviewers_403(as_user, submitted_app):
@@ -64,3 +64,29 @@ def test_visibility_comes_from_guardian_permissions_on_jurisdictions(
     assert (
         as_user("reviewer-tianshan").get(f"/applications/{submitted_app['id']}").status_code == 404
     )
+    # nor may they decide it: the decision reads the same permissions
+    assert decide(as_user("reviewer-tianshan"), submitted_app["id"], "approve").status_code == 404
+
+
+def test_review_granted_to_a_group_lets_its_members_see_and_decide(
+    as_user, submitted_app, django_user_model
+):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    reviewer = django_user_model.objects.get(username="reviewer-tianshan")
+    tianshan = Jurisdiction.objects.get(code="650102")
+    remove_perm("grants.review_in", reviewer, tianshan)
+    team = Group.objects.create(name="天山区审核组")
+    assign_perm("grants.review_in", team, tianshan)
+    reviewer.groups.add(team)
+    api = as_user("reviewer-tianshan")
+    assert api.get(f"/applications/{submitted_app['id']}").status_code == 200
+    assert decide(api, submitted_app["id"], "approve").status_code == 200
+
+
+def test_a_decision_on_a_draft_or_a_missing_application_is_not_found(as_user, applicant):
+    draft = create_cert_app(applicant, register_org(applicant))  # in 天山区, not submitted
+    tianshan = as_user("reviewer-tianshan")
+    assert decide(tianshan, draft["id"], "approve").status_code == 404
+    assert decide(tianshan, 999_999, "approve").status_code == 404

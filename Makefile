@@ -6,7 +6,11 @@ SHELL := /bin/bash
 # Extra arguments for pytest / the bench module: make test ARGS='-k budget -x'
 ARGS ?=
 
-.PHONY: help setup run test bench lint clean
+.PHONY: help setup run test bench lint clean backup restore
+
+# make backup [BACKUP=folder]; make restore BACKUP=folder [FORCE=1]
+BACKUP ?=
+FORCE ?=
 
 help:
 	@echo "make setup   install OS packages (as root), .venv and the project"
@@ -14,6 +18,8 @@ help:
 	@echo "make test    ruff, import contracts, mypy, migration check, pytest (PostgreSQL + Redis when possible)"
 	@echo "make bench   run benchmarks, print var/bench/results.json"
 	@echo "make lint    ruff check + ruff format --check, import contracts, mypy"
+	@echo "make backup  database + uploaded files into var/backups/<time>/ (BACKUP=folder to choose)"
+	@echo "make restore BACKUP=folder [FORCE=1]: into an empty database, then rows and audit chain checked"
 	@echo "make clean   stop the Redis started in var/, delete var/ and .venv/"
 
 setup:
@@ -27,6 +33,12 @@ test:
 
 bench:
 	@bash scripts/bench.sh $(ARGS)
+
+backup:
+	@bash scripts/backup.sh $(BACKUP)
+
+restore:
+	@FORCE=$(FORCE) bash scripts/restore.sh $(BACKUP)
 
 lint: setup
 	.venv/bin/ruff check .

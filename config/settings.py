@@ -44,6 +44,10 @@ if not SECRET_KEY:
             "SECRET_KEY is required when DEBUG is off (set DEBUG=1 for local development)"
         )
 
+# Rotating SECRET_KEY: the old one here keeps sessions, password-reset links and API tokens
+# working until they end.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -61,6 +65,11 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "ninja",
+    # login limits (state in the database), second factor (TOTP + recovery codes)
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "grants",
     "finance",
     "workflows",
@@ -73,6 +82,8 @@ INSTALLED_APPS = [
     "navigation",
     "indicators",
     "letters",
+    "accounts",
+    "ops",
     # last: the demo data may import every app above, and nothing imports it
     "demo",
 ]
@@ -80,17 +91,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on HTML pages (django-csp), see CONTENT_SECURITY_POLICY below
+    "accounts.middleware.PageCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
     "config.middleware.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.dbfaults.DatabaseFaultMiddleware",
     "config.dbfaults.ConflictRetryMiddleware",
     "config.boundary.InputGuardMiddleware",
+    # django-axes: last, so that it sees the lockout flag that the login set
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,13 +144,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "grants.User"
 AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out login before any password is checked
+    "accounts.limits.LoginLimitBackend",
     "grants.auth.FundflowBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 8, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -231,22 +254,115 @@ CELERY_BEAT_SCHEDULE = {
     # Milestones past their due date are escalated once; hourly is plenty. The task lives in
     # milestones.tasks and keeps the name it had when milestones were navigation's.
     "navigation-overdue-milestones": {"task": "navigation.milestones_overdue", "schedule": 3600},
+    # ended API tokens and login records past their retention (LOGIN_LOG_DAYS)
+    "accounts-prune": {"task": "accounts.prune", "schedule": 24 * 3600},
 }
 
-# Security headers that cost nothing; HTTPS ones are switched on by env.
+# ---------------------------------------------------------------- HTTPS and headers
+# Production (DEBUG off) defaults to Secure cookies; HTTPS redirect and HSTS are switched on
+# from the environment (a TLS proxy in front needs USE_X_FORWARDED_PROTO=1 as well, else the
+# redirect loops). README "Production" lists the values with which `check --deploy` is silent.
+PRODUCTION = not (DEBUG or TESTING)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front append to X-Forwarded-For: the client address for login
+# limits is the one the outermost of ours saw. 0 (default): REMOTE_ADDR, the header is ignored.
+FUNDFLOW_TRUSTED_PROXIES = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Content-Security-Policy (django-csp) on every HTML page, with no inline script or style:
+# pages load their scripts and styles from /static/. Swagger UI and the admin pass as well.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):  # to try a change of policy on a live site first
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+
+# ---------------------------------------------------------------- sessions
+# A web session ends after this long without a request (the expiry is pushed at most once a
+# minute by accounts.middleware.SessionIdleMiddleware).
+FUNDFLOW_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=2)
+SESSION_COOKIE_AGE = FUNDFLOW_SESSION_IDLE_MINUTES * 60
+
+# ---------------------------------------------------------------- login limits (django-axes)
+# Only failed attempts count; the state lives in the database (axes' tables).
+# - one user from one address: LOGIN_FAILURE_LIMIT failures lock that user out for
+#   LOGIN_LOCKOUT_MINUTES (from that address);
+# - one user from any address: LOGIN_USER_FAILURE_LIMIT failures lock the user out everywhere;
+# - one address, any users: more than LOGIN_ADDRESS_FAILURE_LIMIT failures in
+#   LOGIN_ADDRESS_WINDOW_MINUTES slow that address down (refused until the window slides),
+#   never a lockout: a whole bureau behind one NAT is not locked out by one person.
+# Administrators unlock in the admin (Users → "Unlock login", or Access attempts).
+FUNDFLOW_LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 20, minimum=3)
+FUNDFLOW_LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 100, minimum=3)
+FUNDFLOW_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 100, minimum=3)
+FUNDFLOW_LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 10, minimum=1)
+FUNDFLOW_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1)
+if FUNDFLOW_LOGIN_USER_FAILURE_LIMIT < FUNDFLOW_LOGIN_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOGIN_USER_FAILURE_LIMIT must be at least LOGIN_FAILURE_LIMIT "
+        "(a user from any address is allowed at least what one address is)"
+    )
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = "accounts.limits.failure_limit"
+AXES_COOLOFF_TIME = "accounts.limits.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "accounts.limits.LoginLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.limits.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout are not counted: the lockout ends on time, and a throttled
+# address recovers as its window slides.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "otp", "token", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+
+# ---------------------------------------------------------------- second factor (django-otp)
+# Reviewers, finance, auditors and administrators need a TOTP code after their password, at
+# the web login and for an API token (grants.second_factor). On by default in production,
+# off with DEBUG (make run, the demo) and in the test suite unless a test turns it on.
+FUNDFLOW_STAFF_2FA = env_bool("STAFF_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "fundflow")
 
 # Demo accounts (seed_demo) carry a well-known password: refused when DEBUG is off.
 FUNDFLOW_ALLOW_DEMO_LOGIN = env_bool("FUNDFLOW_ALLOW_DEMO_LOGIN", DEBUG or TESTING)
 
-# Token lifetime for the API.
-FUNDFLOW_TOKEN_TTL_HOURS = env_int("FUNDFLOW_TOKEN_TTL_HOURS", 24 * 30, minimum=1)
+# ---------------------------------------------------------------- API tokens
+# The longest life of a token, and how long it may go unused (sliding: each use pushes it).
+FUNDFLOW_TOKEN_TTL_HOURS = env_int("FUNDFLOW_TOKEN_TTL_HOURS", 24 * 7, minimum=1)
+FUNDFLOW_TOKEN_IDLE_HOURS = env_int("FUNDFLOW_TOKEN_IDLE_HOURS", 8, minimum=1)
+if FUNDFLOW_TOKEN_IDLE_HOURS > FUNDFLOW_TOKEN_TTL_HOURS:
+    raise ImproperlyConfigured("FUNDFLOW_TOKEN_IDLE_HOURS must not exceed FUNDFLOW_TOKEN_TTL_HOURS")
+
+# ---------------------------------------------------------------- retention and backups
+# Login records (axes' access and failure logs) are deleted after this many days (daily beat);
+# China's Cybersecurity Law (art. 21) asks for network logs of at least six months.
+FUNDFLOW_LOGIN_LOG_DAYS = env_int("LOGIN_LOG_DAYS", 190, minimum=180)
+FUNDFLOW_BACKUP_DIR = Path(env_str("BACKUP_DIR") or VAR_DIR / "backups")
 
 LOGGING = {
     "version": 1,
@@ -254,7 +370,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # each failed login and lockout is a WARNING; axes' INFO lines are noise
+        "axes": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200

@@ -28,3 +28,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     _checkout = hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
     _test = DATABASES["default"].setdefault("TEST", {})  # noqa: F405
     _test.setdefault("NAME", f"test_{DATABASES['default']['NAME']}_{_checkout}"[:63])  # noqa: F405
+
+# The suite moves the clock by days and months (deadlines, expiries) while each persona keeps
+# the token it logged in with; tests/accounts/test_tokens.py sets the production lifetimes
+# where they are the subject.
+FUNDFLOW_TOKEN_TTL_HOURS = FUNDFLOW_TOKEN_IDLE_HOURS = 24 * 365 * 10

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("navigation.urls")),
     path("", include("indicators.urls")),
     path("", include("letters.urls")),
+    path("", include("accounts.urls")),
     path("", include("grants.urls")),
 ]
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from grants.audit import AuditEntry, AuditHead
+from grants.calendar import CalendarDay
 from grants.models import (
     ApiToken,
     Application,
@@ -25,6 +26,7 @@ from grants.models import (
     Organization,
     Program,
     ProgramField,
+    Role,
     RoleAssignment,
     Sequence,
     User,
@@ -54,6 +56,27 @@ class UserAdmin(BaseUserAdmin[User]):
         (_("Profile"), {"fields": ("display_name", "phone")}),
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
+    actions = ["unlock_login", "reset_second_factor"]
+
+    @admin.action(description=_("Unlock login (after too many failed logins)"))
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        from grants.services import login_unlock
+
+        assert isinstance(request.user, User)
+        for user in queryset:
+            login_unlock(actor=request.user, user=user)
+        self.message_user(request, _("Login unlocked for %(n)d users.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Reset two-factor login (lost phone): enrol again at next login"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        from grants.second_factor import second_factor_reset
+
+        assert isinstance(request.user, User)
+        for user in queryset:
+            second_factor_reset(actor=request.user, user=user)
+        self.message_user(
+            request, _("Two-factor login reset for %(n)d users.") % {"n": queryset.count()}
+        )
 
     def save_related(
         self,
@@ -264,3 +287,47 @@ class NotificationAdmin(ReadOnlyAdmin[Notification]):
     list_display = ("created_at", "user", "kind", "application", "subject", "read_at", "emailed_at")
     list_filter = ("kind",)
     search_fields = ("user__username", "subject")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
+    """The region's holidays and made-up working days (肉孜节, 古尔邦节), each change audited."""
+
+    list_display = ("day", "name", "kind", "basis", "updated_by", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "basis")
+    date_hierarchy = "day"
+    fields = ("day", "kind", "name", "basis")
+
+    def save_model(
+        self, request: HttpRequest, obj: CalendarDay, form: ModelForm[CalendarDay], change: bool
+    ) -> None:
+        obj.updated_by = _staff(request)
+        super().save_model(request, obj, form, change)
+        _calendar_audit(request, obj, "calendar.changed" if change else "calendar.added")
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        _calendar_audit(request, obj, "calendar.removed")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
+        for obj in queryset:
+            _calendar_audit(request, obj, "calendar.removed")
+        super().delete_queryset(request, queryset)
+
+
+def _calendar_audit(request: HttpRequest, obj: CalendarDay, action: str) -> None:
+    from grants.audit import audit_record
+
+    audit_record(
+        actor=_staff(request),
+        action=action,
+        obj=obj,
+        role=Role.ADMIN,
+        data={"day": obj.day.isoformat(), "kind": obj.kind, "name": obj.name, "basis": obj.basis},
+    )
+
+
+def _staff(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) else None

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -27,11 +28,12 @@ from config.apikit import (
     StatusMinimalOut,
     minimal_preferred,
     paginate,
+    problem,
 )
-from grants import services
+from grants import second_factor, services
 from grants.auth import AuthenticatedRequest
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
-from grants.models import Jurisdiction, Program, Role, Status
+from grants.models import Jurisdiction, Program, Role, Status, User
 from grants.presenters import (
     ApplicationDict,
     OrganizationDict,
@@ -63,6 +65,11 @@ router = Router()
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = Field(
+        None,
+        description="Staff when two-factor login is on: the 6-digit code of their authenticator "
+        "app, or one of their recovery codes. Others leave it out.",
+    )
 
 
 class TokenOut(Schema):
@@ -314,22 +321,77 @@ class AuditVerifyOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 400: Problem, 401: Problem, 422: Problem},
+    response={200: TokenOut, 400: Problem, 401: Problem, 422: Problem, 429: Problem},
     tags=["auth"],
-    summary="Exchange username and password for a bearer token",
+    summary="Exchange username and password (and, for staff with two-factor login, otp) for a "
+    "bearer token",
+    description="The token ends when unused for FUNDFLOW_TOKEN_IDLE_HOURS, at the latest after "
+    "FUNDFLOW_TOKEN_TTL_HOURS, when its holder's password changes, or with DELETE. Too many "
+    "failed attempts lock the account out for a while (429).",
 )
 def auth_token(request: HttpRequest, payload: TokenIn) -> JsonResponse | dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        from config.apikit import problem
-
         return problem(
             401,
             "bad-credentials",
             _("Wrong username or password"),
             _("The username or password is not correct, or the account is disabled."),
         )
-    return {"token": services.token_issue(user=user)}
+    assert isinstance(user, User)
+    verified = False
+    if second_factor.second_factor_required(user):
+        if not second_factor.has_second_factor(user):
+            return problem(
+                401,
+                "second-factor-not-set-up",
+                _("Two-factor login is not set up"),
+                _(
+                    "This account needs a second factor. Log in on the web once to set up "
+                    "an authenticator app, then send its code as otp."
+                ),
+            )
+        if not payload.otp:
+            return problem(
+                401,
+                "second-factor-required",
+                _("The code of your authenticator app is required"),
+                _("Send the 6-digit code of your authenticator app (or a recovery code) as otp."),
+            )
+        if second_factor.second_factor_check(user=user, code=payload.otp) is None:
+            # A wrong code counts as a failed login (login limits).
+            user_login_failed.send(
+                sender=__name__, credentials={"username": payload.username}, request=request
+            )
+            return problem(
+                401,
+                "second-factor-wrong",
+                _("The code is not correct"),
+                _("The code is wrong or has expired; wait for the next code and try again."),
+            )
+        verified = True
+    token = services.token_issue(user=user, second_factor=verified)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return {"token": token}
+
+
+@router.delete(
+    "/auth/token",
+    response={204: None, 400: Problem, 401: Problem},
+    tags=["auth"],
+    summary="Revoke the bearer token of this request: it then gets 401",
+)
+def auth_token_revoke(request: HttpRequest) -> Reply[None] | JsonResponse:
+    kind, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() != "bearer" or not raw.strip():
+        return problem(
+            400,
+            "malformed",
+            _("No bearer token"),
+            _("Send the token to revoke as Authorization: Bearer <token>."),
+        )
+    services.token_revoke(raw=raw.strip())
+    return Reply(204, None)
 
 
 @router.get(

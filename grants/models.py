@@ -742,8 +742,14 @@ class ApiToken(models.Model):
     )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The longest life; a token unused for FUNDFLOW_TOKEN_IDLE_HOURS ends earlier (sliding).
     expires_at = models.DateTimeField()
+    # Written at most once a minute (grants.services.token_user).
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # A keyed digest of the password hash at issue: a password change ends every token.
+    password_mark = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Issued after a second factor (TOTP or a recovery code).
+    second_factor = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("API token")
@@ -754,5 +760,6 @@ class ApiToken(models.Model):
 
 
 from grants.audit import AuditCheckpoint, AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
+from grants.calendar import CalendarDay  # noqa: E402, F401
 from grants.notifications import Notification  # noqa: E402, F401
 from grants.outbox import OutboxMessage  # noqa: E402, F401

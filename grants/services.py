@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from grants.audit import audit_record
@@ -48,6 +49,7 @@ from grants.models import (
     normalise_certificate,
     validate_uscc,
 )
+from grants.second_factor import second_factor_required
 from grants.selectors import is_member, memberships_changed
 from grants.transitions import transition
 from grants.uploads import check_upload
@@ -119,34 +121,119 @@ def next_in_sequence(key: str) -> int:
 
 # ---------------------------------------------------------------- tokens
 
+# last_used_at is written at most this often, so a busy script costs no write per call.
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
 
-def token_issue(*, user: User) -> str:
-    """Issue a bearer token. Only its hash is stored; the caller shows it once."""
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _password_mark(user: User, secret: str | None = None) -> str:
+    """A keyed digest of the user's password hash: it changes whenever the password does."""
+    return salted_hmac(
+        "fundflow.api-token", user.password, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _password_unchanged(token: ApiToken) -> bool:
+    """The token's mark matches the password now (under SECRET_KEY or one of its fallbacks)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(
+        constant_time_compare(token.password_mark, _password_mark(token.user, str(secret)))
+        for secret in secrets_
+    )
+
+
+def token_issue(*, user: User, second_factor: bool = False) -> str:
+    """Issue a bearer token. Only its hash is stored; the caller shows it once.
+
+    It lives ``FUNDFLOW_TOKEN_TTL_HOURS`` at most and ends earlier when unused for
+    ``FUNDFLOW_TOKEN_IDLE_HOURS``; a password change ends it (``password_mark``).
+    """
     raw = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
-        key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        key_hash=_token_digest(raw),
         expires_at=timezone.now() + dt.timedelta(hours=settings.FUNDFLOW_TOKEN_TTL_HOURS),
+        password_mark=_password_mark(user),
+        second_factor=second_factor,
     )
     return raw
 
 
 def token_user(raw: str) -> User | None:
-    digest = hashlib.sha256(raw.encode()).hexdigest()
+    """The user a bearer token stands for, or None when it is unknown, ended or revoked."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=digest, expires_at__gt=timezone.now())
+        .filter(key_hash=_token_digest(raw), expires_at__gt=now)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if not _password_unchanged(token):
+        # The password changed since the token was issued: the token is gone for good.
+        ApiToken.objects.filter(pk=token.pk).delete()
+        return None
+    idle = dt.timedelta(hours=settings.FUNDFLOW_TOKEN_IDLE_HOURS)
+    if (token.last_used_at or token.created_at) + idle <= now:
+        return None
+    if not token.second_factor and second_factor_required(token.user):
+        return None  # issued before the second factor was required of this user
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 
+def token_revoke(*, raw: str) -> bool:
+    """End the token ``raw`` (its holder logs out of the API). True when there was one."""
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .select_related("user")
+            .filter(key_hash=_token_digest(raw))
+            .first()
+        )
+        if token is None:
+            return False
+        audit_record(
+            actor=token.user,
+            action="account.token_revoke",
+            obj=token.user,
+            data={"token": token.key_hash[:8], "issued": token.created_at.isoformat()},
+        )
+        token.delete()
+    return True
+
+
+def tokens_purge() -> int:
+    """Delete tokens past their longest life or idle too long (beat, daily). Returns how many."""
+    now = timezone.now()
+    idle = now - dt.timedelta(hours=settings.FUNDFLOW_TOKEN_IDLE_HOURS)
+    stale = ApiToken.objects.filter(
+        Q(expires_at__lte=now)
+        | Q(last_used_at__lte=idle)
+        | Q(last_used_at__isnull=True, created_at__lte=idle)
+    )
+    deleted, _by_model = stale.delete()
+    return deleted
+
+
 # ---------------------------------------------------------------- accounts
+
+
+def login_unlock(*, actor: User, user: User) -> int:
+    """An administrator lifts a login lockout of ``user`` (every address). Returns how many
+    recorded attempts were cleared."""
+    from axes.utils import reset as axes_reset
+
+    with transaction.atomic():
+        cleared = int(axes_reset(username=user.get_username()))
+        audit_record(
+            actor=actor, action="account.login_unlock", obj=user, data={"attempts": cleared}
+        )
+    return cleared
 
 
 def applicant_register(*, username: str, email: str, password: str) -> User:

@@ -47,6 +47,9 @@ class RuleSetVersionForm(forms.ModelForm):
 
 @admin.register(RuleSetVersion)
 class RuleSetVersionAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin-extra.css"]}
+
     form = RuleSetVersionForm
     list_display = (
         "program",
@@ -91,7 +94,7 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
         for result in tests.get("results", []):
             mark = "✔" if result["passed"] else "✘"
             lines.append(f"{mark} {result['name']} {'; '.join(result['failures'])}")
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", "\n".join(lines) or "OK")
+        return format_html('<pre class="validation-report">{}</pre>', "\n".join(lines) or "OK")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

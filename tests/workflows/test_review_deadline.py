@@ -12,7 +12,7 @@ from grants.models import Notification, Program
 from workflows.review import review_deadlines_sweep
 
 
-def test_working_days_skip_weekends_and_public_holidays():
+def test_working_days_skip_weekends_and_public_holidays(db):
     # National Day 2026: 1–7 October off; Friday 30 Sept + 3 working days lands after the holiday
     assert add_working_days(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 8)
     # an ordinary week: Monday + 5 working days is the next Monday
@@ -21,7 +21,7 @@ def test_working_days_skip_weekends_and_public_holidays():
     assert add_working_days(dt.date(2031, 3, 7), 1) == dt.date(2031, 3, 10)
 
 
-def test_deadline_is_the_end_of_the_last_working_day_local_time():
+def test_deadline_is_the_end_of_the_last_working_day_local_time(db):
     start = dt.datetime(2026, 11, 23, 10, 0, tzinfo=timezone.get_current_timezone())
     deadline = deadline_after(start, 2)
     assert timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") == "2026-11-25 23:59"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from grants.models import (
     AttachmentKind,
@@ -328,6 +329,11 @@ DEMO_AGENCY = {
     "phone": "0991-5550100",
     "address": "乌鲁木齐市天山区光明路 1 号知识产权服务集聚区",
     "services": ["custody", "patent_filing", "navigation", "early_warning", "valuation"],
+    # confirmed bank details, so that its claims can be paid (a demo account, not a real one)
+    "bank_account_name": "乌鲁木齐天山知识产权代理有限公司",
+    "bank_name": "中国工商银行股份有限公司乌鲁木齐光明路支行",
+    "bank_account_number": "3002000109200012345",
+    "cnaps_code": "102881000123",
 }
 
 
@@ -350,10 +356,16 @@ def seed_agency(admin: User, year: int) -> None:
             "address": DEMO_AGENCY["address"],
         },
     )
+    if not org.has_confirmed_bank_details:  # every demo organisation can be paid
+        for key in ("bank_account_name", "bank_name", "bank_account_number", "cnaps_code"):
+            setattr(org, key, DEMO_AGENCY[key])
+        org.bank_confirmed_at = timezone.now()
+        org.bank_confirmed_by = admin
+        org.save()
     Membership.objects.get_or_create(
         user=User.objects.get(username="agency"),
         organization=org,
-        defaults={"role": Membership.Role.OWNER},
+        defaults={"role": Membership.Role.ADMIN},
     )
     if not Agency.objects.filter(organization=org).exists():
         opens = dt.date(year, 1, 1)

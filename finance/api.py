@@ -118,6 +118,11 @@ class BatchItemOut(Schema):
     organization_name: str
     amount: str
     active: bool
+    bank_account: dict[str, str] | None = Field(
+        None,
+        description="The payee's bank details recorded with the batch "
+        "(account_name, bank_name, account_number, cnaps_code); a later change does not alter them",
+    )
 
 
 class BatchOut(Schema):
@@ -216,9 +221,17 @@ def batch_dict(b: DisbursementBatch) -> dict[str, Any]:
                 "application": i.application_id,
                 "tranche": i.tranche_id,
                 "number": i.application.number,
-                "organization_name": i.application.organization.name,
+                "organization_name": i.payee_name or i.application.organization.name,
                 "amount": money(i.amount),
                 "active": i.active,
+                "bank_account": {
+                    "account_name": i.account_name,
+                    "bank_name": i.bank_name,
+                    "account_number": i.account_number,
+                    "cnaps_code": i.cnaps_code,
+                }
+                if i.account_number
+                else None,
             }
             for i in b.items.all()
         ],

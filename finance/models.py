@@ -225,6 +225,16 @@ class DisbursementItem(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     active = models.BooleanField(_("active"), default=True)
+    # The payee as the batch was made: the organisation's name and its confirmed bank
+    # details then. The payment file reads these, so a later change of the organisation's
+    # details never rewrites a batch (empty for items made before the details existed).
+    payee_name = models.CharField(_("payee"), max_length=200, blank=True)
+    payee_uscc = models.CharField(_("payee's USCC"), max_length=18, blank=True)
+    account_name = models.CharField(_("account name (开户名称)"), max_length=200, blank=True)
+    bank_name = models.CharField(_("bank (开户银行)"), max_length=100, blank=True)
+    account_number = models.CharField(_("account number (账号)"), max_length=32, blank=True)
+    cnaps_code = models.CharField(_("bank code (行号, CNAPS)"), max_length=12, blank=True)
+    bank_confirmed_at = models.DateTimeField(_("bank details confirmed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -186,17 +186,31 @@ def award_facts(app: Application) -> dict:
 # ---------------------------------------------------------------- files
 
 
+# The columns of a 国库集中支付 instruction first (payee, account, bank, 行号, amount in
+# figures and in words, purpose, project, application number), then what finance checks
+# against (USCC, registered name, district, batch). The payee and bank cells are the batch's
+# own record (``DisbursementItem``), as they were when the batch was made.
 PAYMENT_HEADER = [
     "序号 No.",
-    "批次 Batch",
-    "申报编号 Application",
-    "收款单位 Payee",
-    "统一社会信用代码 USCC",
-    "所在区县 District",
-    "项目 Programme",
+    "收款人名称 Payee",
+    "收款人账号 Account number",
+    "开户银行 Bank",
+    "行号 Bank code (CNAPS)",
     "金额（元） Amount (yuan)",
-    "金额大写 Amount in words",
+    "大写金额 Amount in words",
+    "用途 Purpose",
+    "项目 Programme",
+    "申请编号 Application",
+    "统一社会信用代码 USCC",
+    "单位名称 Organisation",
+    "所在区县 District",
+    "批次 Batch",
 ]
+AMOUNT_COLUMN = PAYMENT_HEADER.index("金额（元） Amount (yuan)")
+
+
+def amount_in_words(amount: Decimal) -> str:
+    return cn2an.an2cn(str(amount), "rmb")
 
 
 def payment_rows(batch: DisbursementBatch) -> list[list]:
@@ -204,25 +218,43 @@ def payment_rows(batch: DisbursementBatch) -> list[list]:
     items = batch.items.filter(active=True) if batch.status != "cancelled" else batch.items.all()
     for i, item in enumerate(
         items.select_related(
-            "application__organization__district", "application__program"
+            "application__organization__district", "application__program", "tranche"
         ).order_by("id"),
         start=1,
     ):
         app = item.application
+        org = app.organization
+        purpose = "专项资金奖补"
+        if item.tranche is not None:
+            purpose += f"（第{item.tranche.position}笔）"
         rows.append(
             [
                 i,
-                batch.number,
-                app.number,
-                app.organization.name,
-                app.organization.uscc,
-                app.organization.district.name,
-                app.program.name,
+                item.account_name or item.payee_name or org.name,
+                item.account_number,
+                item.bank_name,
+                item.cnaps_code,
                 item.amount,
-                cn2an.an2cn(str(item.amount), "rmb"),
+                amount_in_words(item.amount),
+                purpose,
+                app.program.name,
+                app.number,
+                item.payee_uscc or org.uscc,
+                item.payee_name or org.name,
+                org.district.name,
+                batch.number,
             ]
         )
     return rows
+
+
+def _total_row(batch: DisbursementBatch, amount) -> list:
+    row: list = [""] * len(PAYMENT_HEADER)
+    row[1] = "合计 Total"
+    row[AMOUNT_COLUMN] = amount
+    row[AMOUNT_COLUMN + 1] = amount_in_words(batch.total)
+    row[-1] = batch.number
+    return row
 
 
 def payment_file_csv(batch: DisbursementBatch) -> bytes:
@@ -231,9 +263,7 @@ def payment_file_csv(batch: DisbursementBatch) -> bytes:
     writer.writerow(PAYMENT_HEADER)
     for row in payment_rows(batch):
         writer.writerow(csv_row(f"{v:.2f}" if isinstance(v, Decimal) else v for v in row))
-    writer.writerow(
-        csv_row(["", batch.number, "", "合计 Total", "", "", "", f"{batch.total:.2f}", ""])
-    )
+    writer.writerow(csv_row(_total_row(batch, f"{batch.total:.2f}")))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 
@@ -277,8 +307,8 @@ def _xlsx(build) -> bytes:
 
 def payment_file_xlsx(batch: DisbursementBatch) -> bytes:
     def build(wb):
-        ws = _sheet(wb, batch.number, PAYMENT_HEADER, payment_rows(batch), {7})
-        append_row(ws, ["", batch.number, "", "合计 Total", "", "", "", batch.total, ""])
+        ws = _sheet(wb, batch.number, PAYMENT_HEADER, payment_rows(batch), {AMOUNT_COLUMN})
+        append_row(ws, _total_row(batch, batch.total))
 
     return _xlsx(build)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -30,10 +32,24 @@ from config.apikit import (
     paginate,
     problem,
 )
-from grants import second_factor, services
+from grants import organizations, second_factor, services
 from grants.auth import AuthenticatedRequest
 from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
-from grants.models import Jurisdiction, Program, Role, Status, User
+from grants.models import (
+    AuthorityLetter,
+    BankDetailsChange,
+    Invitation,
+    JoinRequest,
+    Jurisdiction,
+    Membership,
+    Organization,
+    OrganizationDispute,
+    Program,
+    Role,
+    Status,
+    User,
+)
+from grants.orgchecks import bank_input
 from grants.presenters import (
     ApplicationDict,
     OrganizationDict,
@@ -41,14 +57,23 @@ from grants.presenters import (
     ProgramDict,
     application_dict,
     application_list_item,
+    bank_change_dict,
+    dispute_dict,
+    invitation_dict,
+    join_request_dict,
+    letter_dict,
     local,
+    member_dict,
     organization_dict,
     program_detail_dict,
     program_dict,
 )
 from grants.selectors import (
     applications_visible_to,
+    checks_organizations_of,
     has_role,
+    is_org_admin,
+    organization_role,
     organizations_visible_to,
     own_application,
     user_roles,
@@ -145,6 +170,13 @@ class JurisdictionOut(Schema):
     parent: str | None
 
 
+class BankAccountIn(Schema):
+    account_name: str = ""
+    bank_name: str = ""
+    account_number: str = Field("", description="Digits; spaces between groups are removed")
+    cnaps_code: str = Field("", description="The bank's 12-digit code (行号, CNAPS), where known")
+
+
 class OrganizationIn(Schema):
     name: str
     uscc: str
@@ -154,6 +186,33 @@ class OrganizationIn(Schema):
     legal_representative: str = ""
     phone: str = ""
     address: str = ""
+    bank_account: BankAccountIn | None = Field(
+        None, description="Optional; given at registration the details count as confirmed"
+    )
+    cnaps_code: str = Field("", description="The 行号 may also be given here")
+
+
+class BankAccountOut(Schema):
+    account_name: str
+    bank_name: str
+    account_number: str
+    cnaps_code: str
+    confirmed: bool
+    confirmed_at: dt.datetime | None
+
+
+class BankChangeOut(Schema):
+    id: int
+    account_name: str
+    bank_name: str
+    account_number: str
+    cnaps_code: str
+    status: str
+    proposed_by: str
+    proposed_at: dt.datetime | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    comment: str
 
 
 class OrganizationOut(Schema):
@@ -163,6 +222,150 @@ class OrganizationOut(Schema):
     kind: str
     district: str
     is_sme: bool
+    legal_representative: str = ""
+    phone: str = ""
+    address: str = ""
+    bank_account: BankAccountOut | None = Field(
+        None, description="The confirmed details payments use; null when there are none"
+    )
+    cnaps_code: str | None = None
+    bank_account_pending: BankChangeOut | None = Field(
+        None, description="A change waiting for another administrator's confirmation"
+    )
+    disputed: bool = Field(
+        False, description="Who may act for it is disputed: no new application until resolved"
+    )
+
+
+class OrganizationPatch(Schema):
+    name: str | None = None
+    is_sme: bool | None = None
+    legal_representative: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    bank_account: BankAccountIn | None = Field(
+        None, description="New details wait for another administrator's confirmation"
+    )
+    cnaps_code: str | None = None
+
+
+class RequesterOut(Schema):
+    user_id: int
+    username: str
+    display_name: str
+    email: str
+
+
+class JoinRequestIn(Schema):
+    message: str = ""
+
+
+class JoinRequestOut(Schema):
+    id: int
+    organization: int
+    kind: str
+    status: str
+    message: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    reason: str
+    requester: RequesterOut | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    display_name: str
+    email: str
+    role: str
+    since: dt.datetime
+
+
+class RoleIn(Schema):
+    role: str = Field(description="admin (administrator) or staff")
+
+
+class InvitationIn(Schema):
+    email: str
+    role: str = "staff"
+
+
+class InvitationOut(Schema):
+    id: int
+    organization: int
+    email: str
+    role: str
+    status: str
+    invited_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None
+
+
+class InvitationAcceptIn(Schema):
+    token: str
+
+
+class LetterOut(Schema):
+    id: int
+    organization: int
+    claim: int | None
+    name: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+    status: str
+    checked_at: dt.datetime | None
+    comment: str
+
+
+class LetterCheckIn(Schema):
+    decision: str = Field(description="accept or refuse (a refusal needs a comment)")
+    comment: str = ""
+
+
+class DisputeIn(Schema):
+    reason: str
+
+
+class DisputeOut(Schema):
+    id: int
+    organization: int
+    claim: int | None
+    reason: str
+    status: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str
+
+
+class DisputeResolveIn(Schema):
+    outcome: str = Field(description="upheld or dismissed")
+    resolution: str
+    remove_others: bool = False
+
+
+class RegionOverrideIn(Schema):
+    uscc: str
+    district: str
+    reason: str
+
+
+class RegionOverrideOut(Schema):
+    id: int
+    uscc: str
+    district: str
+    reason: str
+    created_at: dt.datetime
 
 
 class CostLineIn(Schema):
@@ -443,7 +646,13 @@ def jurisdiction_list(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     "/organizations",
     response={201: OrganizationOut, **ERRORS},
     tags=["organisations"],
-    summary="Register an organisation; the caller becomes its owner",
+    summary="Register an organisation; the caller becomes its administrator",
+    description=(
+        "The USCC's registration authority (characters 3–8) must lie in the district's city "
+        "(422 at `uscc` otherwise, unless an administrator allowed an exception). A code "
+        "already registered is a 409 whose `organization` is the number to send a join "
+        "request to. Bank details given here count as confirmed."
+    ),
 )
 def organization_create(
     request: AuthenticatedRequest, payload: OrganizationIn
@@ -461,19 +670,64 @@ def organization_create(
     summary="Organisations visible to the caller",
 )
 def organization_list(request: AuthenticatedRequest) -> dict[str, Any]:
-    return paginate(
-        request, organizations_visible_to(request.user).order_by("id"), organization_dict
+    pending = BankDetailsChange.objects.filter(
+        status=BankDetailsChange.Status.PENDING
+    ).select_related("proposed_by", "decided_by")
+    open_dispute = OrganizationDispute.objects.filter(
+        organization=OuterRef("pk"), status=OrganizationDispute.Status.OPEN
     )
+    orgs = (
+        organizations_visible_to(request.user)
+        .annotate(is_disputed=Exists(open_dispute))
+        .prefetch_related(Prefetch("bank_changes", pending, to_attr="pending_bank_changes"))
+        .order_by("id")
+    )
+    return paginate(request, orgs, organization_dict)
+
+
+def _visible_org(user: User, org_id: int) -> Organization:
+    org = organizations_visible_to(user).filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(_("No such organisation, or it is not visible to you."))
+    return org
 
 
 @router.get(
     "/organizations/{org_id}", response={200: OrganizationOut, 404: Problem}, tags=["organisations"]
 )
 def organization_detail(request: AuthenticatedRequest, org_id: int) -> OrganizationDict:
-    org = organizations_visible_to(request.user).filter(pk=org_id).first()
-    if org is None:
-        raise NotFound(_("No such organisation, or it is not visible to you."))
-    return organization_dict(org)
+    return organization_dict(_visible_org(request.user, org_id))
+
+
+@router.patch(
+    "/organizations/{org_id}",
+    response={200: OrganizationOut, **ERRORS},
+    tags=["organisations"],
+    summary="Change the organisation's facts (administrators)",
+    description=(
+        "Name, SME flag, legal representative, phone, address change at once (audited). "
+        "New `bank_account` details wait in `bank_account_pending` until another "
+        "administrator confirms them (or a district reviewer, where the organisation has one "
+        "administrator); payments use the confirmed details until then."
+    ),
+)
+def organization_patch(
+    request: AuthenticatedRequest, org_id: int, payload: OrganizationPatch
+) -> OrganizationDict:
+    org = _visible_org(request.user, org_id)
+    if not is_org_admin(request.user, org.pk):  # staff, reviewers, auditors: visible, not theirs
+        raise Forbidden(_("Only the organisation's administrators may do this."))
+    data = payload.dict(exclude_unset=True)
+    bank = data.pop("bank_account", None)
+    cnaps = data.pop("cnaps_code", None)
+    with transaction.atomic():  # all of it or nothing
+        if data:
+            organizations.organization_update(actor=request.user, organization=org, changes=data)
+        if bank is not None or cnaps:
+            organizations.bank_details_propose(
+                actor=request.user, organization=org, details=bank_input(bank, cnaps)
+            )
+    return organization_dict(_visible_org(request.user, org_id))
 
 
 @router.post(
@@ -671,3 +925,514 @@ def audit_verify(request: AuthenticatedRequest) -> dict[str, Any]:
         "first_bad_entry": verdict.first_bad_entry,
         "reason": verdict.reason,
     }
+
+
+# ---------------------------------------------------------------- an organisation's people
+
+
+def _optional_body(request: HttpRequest) -> dict[str, Any]:
+    """A JSON object body that may be left out (``POST …/approve`` with no body)."""
+    import json
+
+    if not request.body.strip():
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput([{"field": "body", "message": _("Malformed JSON.")}]) from None
+    if not isinstance(body, dict):
+        raise InvalidInput([{"field": "body", "message": _("A JSON object is expected.")}])
+    return body
+
+
+def _text_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise InvalidInput([{"field": name, "message": _("Text expected.")}])
+    return value
+
+
+@router.get(
+    "/organizations/{org_id}/members",
+    response={200: list[MemberOut], **ERRORS},
+    tags=["organisations"],
+    summary="Who acts for the organisation, with their roles",
+)
+def member_list(request: AuthenticatedRequest, org_id: int) -> list[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    memberships = Membership.objects.filter(organization=org).select_related("user")
+    return [member_dict(m) for m in memberships.order_by("created_at", "id")]
+
+
+@router.post(
+    "/organizations/{org_id}/members/{user_id}/role",
+    response={200: MemberOut, **ERRORS},
+    tags=["organisations"],
+    summary="Make a member administrator or staff (administrators; the last one stays)",
+)
+def member_role(
+    request: AuthenticatedRequest, org_id: int, user_id: int, payload: RoleIn
+) -> dict[str, Any]:
+    org = _visible_org(request.user, org_id)
+    membership = organizations.member_set_role(
+        actor=request.user, organization=org, user_id=user_id, role=payload.role
+    )
+    return member_dict(membership)
+
+
+@router.delete(
+    "/organizations/{org_id}/members/{user_id}",
+    response={204: None, **ERRORS},
+    tags=["organisations"],
+    summary="Remove a member (administrators), or leave (oneself); never the last administrator",
+)
+def member_delete(request: AuthenticatedRequest, org_id: int, user_id: int) -> Reply[None]:
+    org = _visible_org(request.user, org_id)
+    organizations.member_remove(actor=request.user, organization=org, user_id=user_id)
+    return Reply(204, None)
+
+
+# ---------------------------------------------------------------- join requests and claims
+
+
+@router.post(
+    "/organizations/{org_id}/join-requests",
+    response={201: JoinRequestOut, **ERRORS},
+    tags=["organisations"],
+    summary="Ask to act for an organisation someone else registered",
+    description=(
+        "For an applicant who does not act for it (the number comes with the 409 of a "
+        "registration under a code already registered). Its administrators approve or "
+        "reject; until approved the requester sees nothing of the organisation."
+    ),
+)
+def join_request_create(request: AuthenticatedRequest, org_id: int) -> Reply[dict[str, Any]]:
+    body = _optional_body(request)
+    join = organizations.join_request_create(
+        actor=request.user, organization_id=org_id, message=_text_field(body, "message")
+    )
+    return Reply(201, join_request_dict(join))
+
+
+@router.post(
+    "/organizations/{org_id}/claims",
+    response={201: JoinRequestOut, **ERRORS},
+    tags=["organisations"],
+    summary="Claim an organisation registered without its authority (with a 授权委托书)",
+    description=(
+        "Multipart `file` (the authorisation letter, PDF) and `message` (why). The "
+        "organisation is disputed — no new application — until a reviewer of its district "
+        "resolves the dispute."
+    ),
+)
+def claim_create(
+    request: AuthenticatedRequest, org_id: int, file: File[UploadedFile], message: Form[str]
+) -> Reply[dict[str, Any]]:
+    claim = organizations.claim_create(
+        actor=request.user, organization_id=org_id, message=message, letter=file
+    )
+    return Reply(201, join_request_dict(claim))
+
+
+@router.get(
+    "/join-requests",
+    response=list[JoinRequestOut],
+    tags=["organisations"],
+    summary="My join requests and claims, with where each stands",
+)
+def my_join_requests(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    mine = JoinRequest.objects.filter(user=request.user).order_by("-id")[:200]
+    return [join_request_dict(r) for r in mine]
+
+
+def _admin_view(user: User, org: Organization) -> None:
+    """Administrators of the organisation and its district's reviewers; other members 403."""
+    if is_org_admin(user, org.pk) or checks_organizations_of(user, org):
+        return
+    raise Forbidden(_("Only the organisation's administrators may see this."))
+
+
+@router.get(
+    "/organizations/{org_id}/join-requests",
+    response={200: list[JoinRequestOut], **ERRORS},
+    tags=["organisations"],
+    summary="Join requests and claims sent to the organisation (its administrators)",
+)
+def join_request_list(
+    request: AuthenticatedRequest, org_id: int, status: str = ""
+) -> list[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    _admin_view(request.user, org)
+    qs = JoinRequest.objects.filter(organization=org).select_related("user")
+    if status:
+        qs = qs.filter(status=status)
+    return [join_request_dict(r, for_admins=True) for r in qs.order_by("-id")[:500]]
+
+
+def _join_request(user: User, org_id: int, request_id: int) -> JoinRequest:
+    join = (
+        JoinRequest.objects.select_related("organization__district", "user")
+        .filter(pk=request_id, organization_id=org_id)
+        .first()
+        if organizations.is_row_id(org_id)
+        else None
+    )
+    if join is None or (
+        join.user_id != user.pk and organization_role(user, join.organization_id) is None
+    ):
+        raise NotFound(_("No such request."))
+    return join
+
+
+@router.post(
+    "/organizations/{org_id}/join-requests/{request_id}/approve",
+    response={200: JoinRequestOut, **ERRORS},
+    tags=["organisations"],
+    summary="Approve a join request: the requester becomes staff (administrators)",
+)
+def join_request_approve(
+    request: AuthenticatedRequest, org_id: int, request_id: int
+) -> dict[str, Any]:
+    body = _optional_body(request)
+    join = organizations.join_request_decide(
+        actor=request.user,
+        join_request=_join_request(request.user, org_id, request_id),
+        approve=True,
+        reason=_text_field(body, "reason"),
+    )
+    return join_request_dict(join, for_admins=True)
+
+
+@router.post(
+    "/organizations/{org_id}/join-requests/{request_id}/reject",
+    response={200: JoinRequestOut, **ERRORS},
+    tags=["organisations"],
+    summary="Reject a join request (administrators); the requester sees nothing of it",
+)
+def join_request_reject(
+    request: AuthenticatedRequest, org_id: int, request_id: int
+) -> dict[str, Any]:
+    body = _optional_body(request)
+    join = organizations.join_request_decide(
+        actor=request.user,
+        join_request=_join_request(request.user, org_id, request_id),
+        approve=False,
+        reason=_text_field(body, "reason"),
+    )
+    return join_request_dict(join, for_admins=True)
+
+
+@router.post(
+    "/organizations/{org_id}/join-requests/{request_id}/withdraw",
+    response={200: JoinRequestOut, **ERRORS},
+    tags=["organisations"],
+    summary="Withdraw one's own request or claim",
+)
+def join_request_withdraw(
+    request: AuthenticatedRequest, org_id: int, request_id: int
+) -> dict[str, Any]:
+    join = organizations.join_request_withdraw(
+        actor=request.user, join_request=_join_request(request.user, org_id, request_id)
+    )
+    return join_request_dict(join)
+
+
+# ---------------------------------------------------------------- invitations
+
+
+@router.post(
+    "/organizations/{org_id}/invitations",
+    response={201: InvitationOut, **ERRORS},
+    tags=["organisations"],
+    summary="Invite a colleague by e-mail (administrators)",
+)
+def invitation_create(
+    request: AuthenticatedRequest, org_id: int, payload: InvitationIn
+) -> Reply[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    invitation = organizations.invitation_send(
+        actor=request.user, organization=org, email=payload.email, role=payload.role
+    )
+    return Reply(201, invitation_dict(invitation))
+
+
+@router.get(
+    "/organizations/{org_id}/invitations",
+    response={200: list[InvitationOut], **ERRORS},
+    tags=["organisations"],
+    summary="Invitations sent for the organisation (administrators)",
+)
+def invitation_list(request: AuthenticatedRequest, org_id: int) -> list[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    if not is_org_admin(request.user, org.pk):
+        raise Forbidden(_("Only the organisation's administrators may see this."))
+    qs = Invitation.objects.filter(organization=org).select_related("invited_by")
+    return [invitation_dict(i) for i in qs.order_by("-id")[:500]]
+
+
+@router.post(
+    "/organizations/{org_id}/invitations/{invitation_id}/revoke",
+    response={200: InvitationOut, **ERRORS},
+    tags=["organisations"],
+    summary="Revoke an invitation not yet accepted (administrators)",
+)
+def invitation_revoke(
+    request: AuthenticatedRequest, org_id: int, invitation_id: int
+) -> dict[str, Any]:
+    org = _visible_org(request.user, org_id)
+    invitation = Invitation.objects.filter(pk=invitation_id, organization=org).first()
+    if invitation is None:
+        raise NotFound(_("No such invitation."))
+    return invitation_dict(
+        organizations.invitation_revoke(actor=request.user, invitation=invitation)
+    )
+
+
+@router.post(
+    "/invitations/accept",
+    response={200: OrganizationOut, **ERRORS},
+    tags=["organisations"],
+    summary="Accept an invitation with the token of its link (logged in with the invited address)",
+)
+def invitation_accept(
+    request: AuthenticatedRequest, payload: InvitationAcceptIn
+) -> OrganizationDict:
+    membership = organizations.invitation_accept(actor=request.user, token=payload.token)
+    return organization_dict(_visible_org(request.user, membership.organization_id))
+
+
+# ---------------------------------------------------------------- authorisation letters and disputes
+
+
+@router.post(
+    "/organizations/{org_id}/authority-letters",
+    response={201: LetterOut, **ERRORS},
+    tags=["organisations"],
+    summary="Give the organisation's authorisation letter (授权委托书, PDF) for the district reviewer",
+)
+def letter_upload(
+    request: AuthenticatedRequest, org_id: int, file: File[UploadedFile]
+) -> Reply[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    letter = organizations.authority_letter_add(actor=request.user, organization=org, upload=file)
+    return Reply(201, letter_dict(letter))
+
+
+@router.get(
+    "/organizations/{org_id}/authority-letters",
+    response={200: list[LetterOut], **ERRORS},
+    tags=["organisations"],
+    summary="Authorisation letters (the organisation's administrators, its district's reviewers)",
+)
+def letter_list(request: AuthenticatedRequest, org_id: int) -> list[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    _admin_view(request.user, org)
+    qs = AuthorityLetter.objects.filter(organization=org).select_related("uploaded_by")
+    return [letter_dict(letter) for letter in qs.order_by("-id")]
+
+
+def _letter(user: User, org_id: int, letter_id: int) -> AuthorityLetter:
+    org = _visible_org(user, org_id)
+    _admin_view(user, org)
+    letter = (
+        AuthorityLetter.objects.select_related("organization__district", "uploaded_by")
+        .filter(pk=letter_id, organization=org)
+        .first()
+    )
+    if letter is None:
+        raise NotFound(_("No such letter."))
+    return letter
+
+
+@router.get(
+    "/organizations/{org_id}/authority-letters/{letter_id}/file",
+    response={200: None, **ERRORS},
+    tags=["organisations"],
+    summary="Download an authorisation letter",
+)
+def letter_file(request: AuthenticatedRequest, org_id: int, letter_id: int) -> FileResponse:
+    letter = _letter(request.user, org_id, letter_id)
+    response = FileResponse(
+        letter.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=letter.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post(
+    "/organizations/{org_id}/authority-letters/{letter_id}/check",
+    response={200: LetterOut, **ERRORS},
+    tags=["organisations"],
+    summary="Accept or refuse an authorisation letter (a reviewer of the organisation's district)",
+)
+def letter_check(
+    request: AuthenticatedRequest, org_id: int, letter_id: int, payload: LetterCheckIn
+) -> dict[str, Any]:
+    if payload.decision not in ("accept", "refuse"):
+        raise InvalidInput([{"field": "decision", "message": _("accept or refuse.")}])
+    letter = _letter(request.user, org_id, letter_id)
+    checked = organizations.authority_letter_check(
+        actor=request.user,
+        letter=letter,
+        accepted=payload.decision == "accept",
+        comment=payload.comment,
+    )
+    return letter_dict(checked)
+
+
+@router.get(
+    "/organizations/{org_id}/disputes",
+    response={200: list[DisputeOut], **ERRORS},
+    tags=["organisations"],
+    summary="Disputes over who may act for the organisation",
+)
+def dispute_list(request: AuthenticatedRequest, org_id: int) -> list[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    return [dispute_dict(d) for d in OrganizationDispute.objects.filter(organization=org)]
+
+
+@router.post(
+    "/organizations/{org_id}/disputes",
+    response={201: DisputeOut, **ERRORS},
+    tags=["organisations"],
+    summary="Dispute who may act for the organisation (a reviewer of its district)",
+)
+def dispute_create(
+    request: AuthenticatedRequest, org_id: int, payload: DisputeIn
+) -> Reply[dict[str, Any]]:
+    org = _visible_org(request.user, org_id)
+    dispute = organizations.dispute_open(
+        actor=request.user, organization=org, reason=payload.reason
+    )
+    return Reply(201, dispute_dict(dispute))
+
+
+@router.post(
+    "/organizations/{org_id}/disputes/{dispute_id}/resolve",
+    response={200: DisputeOut, **ERRORS},
+    tags=["organisations"],
+    summary="Resolve a dispute: upheld or dismissed (a reviewer of its district)",
+)
+def dispute_resolve(
+    request: AuthenticatedRequest, org_id: int, dispute_id: int, payload: DisputeResolveIn
+) -> dict[str, Any]:
+    org = _visible_org(request.user, org_id)
+    dispute = OrganizationDispute.objects.filter(pk=dispute_id, organization=org).first()
+    if dispute is None:
+        raise NotFound(_("No such dispute."))
+    resolved = organizations.dispute_resolve(
+        actor=request.user,
+        dispute=dispute,
+        outcome=payload.outcome,
+        resolution=payload.resolution,
+        remove_others=payload.remove_others,
+    )
+    return dispute_dict(resolved)
+
+
+# ---------------------------------------------------------------- bank details
+
+
+@router.get(
+    "/organizations/{org_id}/bank-account/changes",
+    response={200: list[BankChangeOut], **ERRORS},
+    tags=["organisations"],
+    summary="Bank details proposed for the organisation, with their confirmation",
+)
+def bank_change_list(request: AuthenticatedRequest, org_id: int) -> list[Any]:
+    org = _visible_org(request.user, org_id)
+    qs = BankDetailsChange.objects.filter(organization=org).select_related(
+        "proposed_by", "decided_by"
+    )
+    return [bank_change_dict(c) for c in qs.order_by("-id")[:200]]
+
+
+def _bank_change(user: User, org_id: int, change_id: int) -> BankDetailsChange:
+    org = _visible_org(user, org_id)
+    change = (
+        BankDetailsChange.objects.select_related("organization__district", "proposed_by")
+        .filter(pk=change_id, organization=org)
+        .first()
+    )
+    if change is None:
+        raise NotFound(_("No such change."))
+    return change
+
+
+@router.post(
+    "/organizations/{org_id}/bank-account/changes/{change_id}/confirm",
+    response={200: BankChangeOut, **ERRORS},
+    tags=["organisations"],
+    summary="Confirm new bank details (another administrator; or the district reviewer "
+    "where the organisation has one administrator)",
+)
+def bank_change_confirm(request: AuthenticatedRequest, org_id: int, change_id: int) -> Any:
+    body = _optional_body(request)
+    change = organizations.bank_details_decide(
+        actor=request.user,
+        change=_bank_change(request.user, org_id, change_id),
+        confirm=True,
+        comment=_text_field(body, "comment"),
+    )
+    return bank_change_dict(change)
+
+
+@router.post(
+    "/organizations/{org_id}/bank-account/changes/{change_id}/reject",
+    response={200: BankChangeOut, **ERRORS},
+    tags=["organisations"],
+    summary="Reject new bank details (whoever may confirm them)",
+)
+def bank_change_reject(request: AuthenticatedRequest, org_id: int, change_id: int) -> Any:
+    body = _optional_body(request)
+    change = organizations.bank_details_decide(
+        actor=request.user,
+        change=_bank_change(request.user, org_id, change_id),
+        confirm=False,
+        comment=_text_field(body, "comment"),
+    )
+    return bank_change_dict(change)
+
+
+@router.post(
+    "/organizations/{org_id}/bank-account/changes/{change_id}/withdraw",
+    response={200: BankChangeOut, **ERRORS},
+    tags=["organisations"],
+    summary="Withdraw a change waiting for confirmation (administrators)",
+)
+def bank_change_withdraw(request: AuthenticatedRequest, org_id: int, change_id: int) -> Any:
+    change = organizations.bank_details_withdraw(
+        actor=request.user, change=_bank_change(request.user, org_id, change_id)
+    )
+    return bank_change_dict(change)
+
+
+@router.post(
+    "/uscc-region-overrides",
+    response={201: RegionOverrideOut, **ERRORS},
+    tags=["organisations"],
+    summary="Allow a USCC from outside the district's city, with a reason (administrators)",
+    description=(
+        "The next registration of this code in this district passes the region check; the "
+        "exception and the registration that uses it are audited with the reason."
+    ),
+)
+def region_override_create(
+    request: AuthenticatedRequest, payload: RegionOverrideIn
+) -> Reply[dict[str, Any]]:
+    override = organizations.region_override_grant(
+        actor=request.user, uscc=payload.uscc, district=payload.district, reason=payload.reason
+    )
+    return Reply(
+        201,
+        {
+            "id": override.pk,
+            "uscc": override.uscc,
+            "district": override.district_id,
+            "reason": override.reason,
+            "created_at": local(override.created_at),
+        },
+    )

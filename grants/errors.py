@@ -43,6 +43,13 @@ class InvalidInput(DomainError):
         )
 
 
+class BankDetailsMissing(InvalidInput):
+    """A payee without confirmed bank details cannot be put in a disbursement batch."""
+
+    slug = "bank-details-missing"
+    title = _("A payee has no confirmed bank details")
+
+
 class ChecksFailed(DomainError):
     status = 422
     slug = "checks-failed"
@@ -71,6 +78,13 @@ class Conflict(DomainError):
     status = 409
     slug = "conflict"
     title = _("Conflict with the current state")
+
+
+class Disputed(Conflict):
+    """The organisation is disputed (who may act for it): no new application until resolved."""
+
+    slug = "organization-disputed"
+    title = _("The organisation is disputed")
 
 
 class TooLarge(DomainError):

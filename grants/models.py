@@ -162,6 +162,23 @@ class Organization(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The bank account awards are paid to, as last confirmed (see grants.organizations): given
+    # at registration, or changed by one administrator and confirmed by another (or by a
+    # district reviewer where the organisation has one administrator). A change waiting for
+    # confirmation is a BankDetailsChange, never these fields.
+    bank_account_name = models.CharField(_("account name (开户名称)"), max_length=200, blank=True)
+    bank_name = models.CharField(_("bank (开户银行)"), max_length=100, blank=True)
+    bank_account_number = models.CharField(_("account number (账号)"), max_length=32, blank=True)
+    cnaps_code = models.CharField(_("bank code (行号, CNAPS)"), max_length=12, blank=True)
+    bank_confirmed_at = models.DateTimeField(_("bank details confirmed at"), null=True, blank=True)
+    bank_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("bank details confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -178,13 +195,28 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def has_confirmed_bank_details(self) -> bool:
+        """Whether awards can be paid: an account name, bank and number, confirmed."""
+        return bool(
+            self.bank_confirmed_at
+            and self.bank_account_name
+            and self.bank_name
+            and self.bank_account_number
+        )
+
 
 class Membership(models.Model):
-    """An applicant acting for an organisation (one user may act for several)."""
+    """A person acting for an organisation (one user may act for several).
+
+    The first registrant is its administrator; administrators invite colleagues, decide
+    join requests, set roles and propose bank details; staff file and follow applications.
+    An organisation keeps at least one administrator (``grants.organizations``).
+    """
 
     class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")
-        MEMBER = "member", _("Member")
+        ADMIN = "admin", _("Administrator")
+        STAFF = "staff", _("Staff")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -192,7 +224,7 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -762,4 +794,10 @@ class ApiToken(models.Model):
 from grants.audit import AuditCheckpoint, AuditEntry, AuditHead  # noqa: E402, F401  (this app's models, kept with their logic)
 from grants.calendar import CalendarDay  # noqa: E402, F401
 from grants.notifications import Notification  # noqa: E402, F401
+from grants.orgmodels import AuthorityLetter as AuthorityLetter  # noqa: E402
+from grants.orgmodels import BankDetailsChange as BankDetailsChange  # noqa: E402
+from grants.orgmodels import Invitation as Invitation  # noqa: E402
+from grants.orgmodels import JoinRequest as JoinRequest  # noqa: E402
+from grants.orgmodels import OrganizationDispute as OrganizationDispute  # noqa: E402
+from grants.orgmodels import UsccRegionOverride as UsccRegionOverride  # noqa: E402
 from grants.outbox import OutboxMessage  # noqa: E402, F401

@@ -72,6 +72,14 @@ OTHER_KINDS = {
     "milestone_returned": _("Milestone report returned"),
     "milestone_overdue": _("Milestone overdue"),
     "qualification_warn": _("Qualification expiring"),
+    "join_request": _("Request to join your organisation"),
+    "join_decided": _("Your request to join"),
+    "invitation": _("Invitation to an organisation"),
+    "org_check": _("Organisation to check"),
+    "dispute_opened": _("Organisation disputed"),
+    "org_checked": _("Organisation checked"),
+    "bank_change": _("Bank details to confirm"),
+    "bank_decided": _("Bank details decided"),
 }
 KIND_LABELS = dict(Notification.Kind.choices) | OTHER_KINDS
 

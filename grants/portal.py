@@ -15,23 +15,25 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from grants import kinds, services
 from grants.auth import AuthenticatedRequest
-from grants.errors import ChecksFailed, DomainError, InvalidInput
+from grants.errors import ChecksFailed, DomainError, InvalidInput, TooLarge, UnsupportedFile
 from grants.kinds import derived_fields
 from grants.labels import choice_label
 from grants.models import (
     WITHDRAWABLE_STATUSES,
     Application,
     FieldType,
+    JoinRequest,
     Jurisdiction,
     Level,
     Organization,
@@ -153,6 +155,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                 errors = errors_by_field(exc)
             else:
                 login(request, user, backend="grants.auth.FundflowBackend")
+                after = request.GET.get("next", "")
+                if after and url_has_allowed_host_and_scheme(
+                    after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):  # e.g. back to the invitation that brought them here
+                    return redirect(after)
                 messages.success(request, _("Welcome! Register your organisation to apply."))
                 return redirect("portal-organization-new")
     return render(request, "portal/signup.html", {"form": form, "errors": errors})
@@ -170,7 +177,11 @@ def portal(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "portal/home.html",
         {
-            "organizations": _my_organizations(request.user),
+            # the join of _my_organizations' filter: this user's role in each
+            "organizations": _my_organizations(request.user).annotate(
+                my_role=F("memberships__role")
+            ),
+            "join_requests": JoinRequest.objects.filter(user=request.user).order_by("-id")[:20],
             "applications": apps[:100],
             "programs": [program_dict(p) | {"obj": p, "apply": apply_link(p)} for p in programs],
             # the kinds' own blocks (navigation: joint projects; vouchers: the agency's desk)
@@ -192,18 +203,49 @@ def apply_link(program: Program) -> dict[str, str]:
 def organization_new(request: AuthenticatedRequest) -> HttpResponse:
     form: dict[str, Any] = {"name": "", "uscc": "", "kind": "enterprise", "district": ""}
     errors: dict[str, list[str]] = {}
+    taken: int | None = None  # the organisation already registered under the code typed
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "").strip()
-            for k in ("name", "uscc", "kind", "district", "legal_representative", "phone")
+            for k in (
+                "name",
+                "uscc",
+                "kind",
+                "district",
+                "legal_representative",
+                "phone",
+                "bank_account_name",
+                "bank_bank_name",
+                "bank_account_number",
+                "bank_cnaps_code",
+            )
         }
         form["is_sme"] = request.POST.get("is_sme") == "1"
+        bank = {
+            "account_name": form["bank_account_name"],
+            "bank_name": form["bank_bank_name"],
+            "account_number": form["bank_account_number"],
+            "cnaps_code": form["bank_cnaps_code"],
+        }
+        facts = {k: v for k, v in form.items() if not k.startswith("bank_")}
         try:
-            org = services.organization_register(actor=request.user, **form)
+            org = services.organization_register(
+                actor=request.user,
+                bank_account=bank,
+                authority_letter=request.FILES.get("authority_letter"),
+                **facts,
+            )
         except InvalidInput as exc:
             errors = errors_by_field(exc)
+            for key in list(errors):  # bank_account.account_number → the form's name
+                if key.startswith("bank_account."):
+                    errors["bank_" + key.split(".", 1)[1]] = errors.pop(key)
+        except (UnsupportedFile, TooLarge) as exc:  # the authorisation letter's file
+            errors = {"authority_letter": [exc.detail]}
         except DomainError as exc:  # a USCC already registered: shown at the field
-            errors = {"uscc": [exc.detail]}
+            errors = errors_by_field(exc) if exc.errors else {"uscc": [exc.detail]}
+            found = exc.extra.get("organization")
+            taken = found if isinstance(found, int) else None
         else:
             messages.success(request, _("Organisation %(name)s registered.") % {"name": org.name})
             return redirect("portal")
@@ -213,6 +255,7 @@ def organization_new(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "errors": errors,
+            "taken": taken,
             "kinds": OrganizationKind.choices,
             "districts": Jurisdiction.objects.filter(level=Level.DISTRICT),
         },

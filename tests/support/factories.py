@@ -54,7 +54,9 @@ def _program(which: str | Program) -> Program:
 
 
 class OrganizationFactory(DjangoModelFactory):
-    """An SME enterprise registered in 天山区; ``members=[APPLICANT]`` makes users act for it."""
+    """An SME enterprise registered in 天山区 with confirmed bank details (as if given at
+    registration); ``members=[APPLICANT]`` makes users act for it, the first as its
+    administrator. ``bank=False`` leaves it without bank details."""
 
     class Meta:
         model = Organization
@@ -69,11 +71,31 @@ class OrganizationFactory(DjangoModelFactory):
     kind = "enterprise"
     district_id = "650102"
     is_sme = True
+    bank_account_name = factory.LazyAttribute(lambda o: o.name)
+    bank_name = "中国工商银行股份有限公司乌鲁木齐分行"
+    bank_account_number = factory.LazyAttribute(lambda o: f"30020001092{o.serial:08d}")
+    cnaps_code = "102881000014"
+    bank_confirmed_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def bank(org: Organization, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted is False:
+            Organization.objects.filter(pk=org.pk).update(
+                bank_account_name="",
+                bank_name="",
+                bank_account_number="",
+                cnaps_code="",
+                bank_confirmed_at=None,
+            )
+            org.refresh_from_db()
 
     @factory.post_generation
     def members(org: Organization, create: bool, extracted: Any, **kwargs: Any) -> None:
-        for member in extracted or ():
-            Membership.objects.get_or_create(user=_user(member), organization=org)
+        for i, member in enumerate(extracted or ()):
+            role = Membership.Role.ADMIN if i == 0 else Membership.Role.STAFF
+            Membership.objects.get_or_create(
+                user=_user(member), organization=org, defaults={"role": role}
+            )
 
 
 def _year_window(year: int) -> tuple[dt.datetime, dt.datetime]:

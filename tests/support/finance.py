@@ -66,3 +66,9 @@ def approved_apps(as_user, count: int, tag: str = "D") -> list[Application]:
     for app in apps:
         assert decide(region, app.pk, "approve").status_code == 200
     return apps
+
+
+def column_of(header) -> dict[str, int]:
+    """The payment file's columns by their Chinese name (the header reads "金额（元） Amount
+    (yuan)"): ``column_of(rows[0])["行号"]``."""
+    return {str(name).split(" ")[0]: i for i, name in enumerate(header)}

@@ -8,13 +8,20 @@ class AgenciesConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies import indicators, kind, views
+        from agencies.models import Service
         from grants import kinds
+        from grants.labels import register_labels
         from grants.models import ProgramKind
         from indicators.registry import register_source
 
+        register_labels("service", Service.choices)  # a claim's service field shows its name
         kinds.register(
             ProgramKind.VOUCHER,
-            kind.hooks(portal_home=views.portal_home, portal_panel=views.portal_panel),
+            kind.hooks(
+                portal_home=views.portal_home,
+                portal_panel=views.portal_panel,
+                apply_link=views.apply_link,
+            ),
         )
         register_source(
             "smes-in-custody",

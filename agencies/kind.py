@@ -25,6 +25,11 @@ def on_review_end(application: Application, outcome: str, actor: Any) -> None:
     voucher_claim_finishing(application=application, outcome=outcome, actor=actor)
 
 
+def on_withdraw(application: Application, actor: Any) -> None:
+    """A withdrawn claim voids its voucher and releases its hold, as a rejection does."""
+    voucher_claim_finishing(application=application, outcome="withdrawn", actor=actor)
+
+
 def rule_facts(application: Application, on: dt.date) -> dict[str, Any] | None:
     return claim_facts(application, on)
 
@@ -80,6 +85,7 @@ def hooks(**web: Any) -> KindHooks:
     """The voucher kind's hooks; ``web`` adds those of the pages (portal home and panel)."""
     return KindHooks(
         on_review_end=on_review_end,
+        on_withdraw=on_withdraw,
         review_flags=claim_flags,
         rule_facts=rule_facts,
         award_template="voucher",

@@ -96,6 +96,20 @@ def service_choices(codes=None) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- links per role
 
 
+def apply_link(program) -> dict[str, str]:
+    """Nobody fills in a claim form for a voucher programme: an SME holds vouchers the
+    administrator issued and takes one to an admitted agency; the agency redeems it and files
+    the reimbursement claim from its desk. The portal's button leads to the vouchers."""
+    return {
+        "url": reverse("voucher-list"),
+        "label": _("My vouchers"),
+        "note": _(
+            "Vouchers are issued to SMEs. Take yours to an IP service agency admitted to the "
+            "service cluster; the agency redeems it at its desk and claims the reimbursement."
+        ),
+    }
+
+
 def portal_home(user) -> dict[str, Any] | None:
     """The portal-home block: the SME's vouchers, and an agency's voucher desk."""
     summary = voucher_summary(user)

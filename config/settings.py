@@ -133,6 +133,8 @@ TEMPLATES = [
                 "navigation.context_processors.nav_expert",
                 "agencies.context_processors.nav_agency",
             ],
+            # the words layer's filters (yuan, cdate, status_label …) in every template
+            "builtins": ["grants.templatetags.words"],
         },
     },
 ]

@@ -66,6 +66,9 @@ INDUSTRIES = [
     "纺织服装",
 ]
 
+# Every programme takes other documents beside its own kinds (never required).
+OTHER_DOCUMENTS = ("other", "其他材料", "Other documents", False)
+
 CHAIN = [Level.DISTRICT.value, Level.CITY.value, Level.REGION.value]
 
 PROGRAMS = [
@@ -101,6 +104,7 @@ PROGRAMS = [
         "attachment_kinds": [
             ("certificate", "认证证书", "Certificate", True),
             ("invoice", "认证费发票", "Certification fee invoice", True),
+            OTHER_DOCUMENTS,
         ],
         "budget": [("central", Decimal("3000000.00")), ("city", Decimal("1000000.00"))],
     },
@@ -142,6 +146,7 @@ PROGRAMS = [
         "attachment_kinds": [
             ("contract", "服务合同", "Service contract", True),
             ("delivery_proof", "服务交付证明", "Proof of delivery", True),
+            OTHER_DOCUMENTS,
         ],
         "budget": [("central", Decimal("3000000.00"))],
     },
@@ -170,6 +175,7 @@ PROGRAMS = [
         "attachment_kinds": [
             ("proposal", "项目申报书", "Proposal", True),
             ("cooperation_agreement", "合作协议", "Cooperation agreement", True),
+            OTHER_DOCUMENTS,
         ],
         "budget": [("central", Decimal("2000000.00")), ("region", Decimal("500000.00"))],
     },
@@ -471,4 +477,14 @@ def seed_demo(year: int) -> list[Program]:
     from indicators.plan import seed_indicators
 
     seed_indicators(Indicator)  # also a data migration; here too, for databases flushed by tests
+    seed_certification_bodies()  # likewise
     return programs
+
+
+def seed_certification_bodies() -> None:
+    from rules.models import CertificationBody
+    from rules.seeds import CERTIFICATION_BODIES, CERTIFICATION_BODIES_SOURCE
+
+    for name in CERTIFICATION_BODIES:
+        if not CertificationBody.objects.filter(name=name).exists():
+            CertificationBody.objects.create(name=name, source=CERTIFICATION_BODIES_SOURCE)

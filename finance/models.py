@@ -70,8 +70,8 @@ class Budget(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.program.code} {self.year}"
+    def __str__(self) -> str:  # shown to people (ledger, queue): the programme's name
+        return f"{self.program.display_name} {self.year}"
 
     @property
     def available(self) -> Decimal:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import cn2an
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -312,8 +313,24 @@ def payment_file_xlsx(batch: DisbursementBatch) -> bytes:
     return _xlsx(build)
 
 
+def _absolute(path: str) -> str:
+    """A link an auditor's spreadsheet can follow: the site's own address in front."""
+    return settings.FUNDFLOW_SITE_URL.rstrip("/") + path
+
+
+def _person(user) -> str:
+    """Who acted, for an auditor: the person's name, never a login name."""
+    if user is None:
+        return ""
+    return user.display_name or str(_("(no name on record)"))
+
+
 def audit_workbook(user, filters: Filters) -> bytes:
-    """Everything an auditor traces, one sheet each: budgets, ledger, batches, awards, reconciliation."""
+    """Everything an auditor traces, one sheet each: budgets, ledger, batches, awards,
+    reconciliation. Labels in the reader's words; where a machine needs the code, it stands in
+    its own column (header ending in 代码 code) beside its label; links are absolute."""
+    from grants.labels import code_label
+    from grants.presenters import checks_view, history_view, status_label
 
     def build(wb):
         _sheet(
@@ -321,6 +338,7 @@ def audit_workbook(user, filters: Filters) -> bytes:
             "预算 Budgets",
             [
                 "项目 Programme",
+                "项目代码 Programme code",
                 "年度 Year",
                 "下达 Allocated",
                 "承诺 Committed",
@@ -331,18 +349,21 @@ def audit_workbook(user, filters: Filters) -> bytes:
             ],
             [
                 [
+                    r["program"].display_name,
                     r["program"].code,
                     r["year"],
                     r["allocated"],
                     r["committed"],
                     r["paid"],
                     r["available"],
-                    "yes" if r["consistent"] else "NO",
-                    ", ".join(f"{k}:{v}" for k, v in sorted(r["sources"].items())),
+                    "一致 yes" if r["consistent"] else "不一致 NO",
+                    "；".join(
+                        f"{code_label('source', k)}：{v}" for k, v in sorted(r["sources"].items())
+                    ),
                 ]
                 for r in budget_rows(filters)
             ],
-            {2, 3, 4, 5},
+            {3, 4, 5, 6},
         )
         _sheet(
             wb,
@@ -351,10 +372,13 @@ def audit_workbook(user, filters: Filters) -> bytes:
                 "ID",
                 "时间 Time",
                 "项目 Programme",
+                "项目代码 Programme code",
                 "年度 Year",
                 "类型 Kind",
+                "类型代码 Kind code",
                 "金额 Amount",
                 "来源 Source",
+                "来源代码 Source code",
                 "申报编号 Application",
                 "批次 Batch",
                 "经办 Actor",
@@ -364,21 +388,24 @@ def audit_workbook(user, filters: Filters) -> bytes:
                 [
                     e.pk,
                     e.created_at,
+                    e.budget.program.display_name,
                     e.budget.program.code,
                     e.budget.year,
+                    e.get_kind_display(),
                     e.kind,
                     e.amount,
+                    code_label("source", e.source),
                     e.source,
                     e.application.number if e.application else "",
                     e.batch.number if e.batch else "",
-                    e.actor.username if e.actor else "",
+                    _person(e.actor),
                     e.reason,
                 ]
                 for e in filters.entries(LedgerEntry.objects.all())
                 .select_related("budget__program", "application", "batch", "actor")
                 .order_by("id")
             ],
-            {5},
+            {7},
         )
         _sheet(
             wb,
@@ -386,6 +413,7 @@ def audit_workbook(user, filters: Filters) -> bytes:
             [
                 "批次 Batch",
                 "状态 Status",
+                "状态代码 Status code",
                 "合计 Total",
                 "银行流水 Reference",
                 "创建 Created",
@@ -396,11 +424,12 @@ def audit_workbook(user, filters: Filters) -> bytes:
             [
                 [
                     b.number,
+                    b.get_status_display(),
                     b.status,
                     b.total,
                     b.reference,
                     b.created_at,
-                    b.created_by.username,
+                    _person(b.created_by),
                     b.closed_at,
                     ", ".join(i.application.number for i in b.items.all()),
                 ]
@@ -408,19 +437,19 @@ def audit_workbook(user, filters: Filters) -> bytes:
                 .select_related("created_by")
                 .prefetch_related("items__application")
             ],
-            {2},
+            {3},
         )
         award_list = []
         for app in awards(user, filters).select_related("organization__district", "program"):
             facts = award_facts(app)
-            decisions = "; ".join(
-                f"{e.level}:{e.data.get('decision', '')}:{e.actor_name}"
-                for e in app.audit_entries.filter(action="review.decision").order_by("id")
+            decisions = "；".join(
+                f"{h['who']}：{h['decision']}" for h in history_view(app) if h["decision"]
             )
             latest = app.evaluations.order_by("-created_at", "-id").first()
             checks = (
-                "; ".join(
-                    f"{c.get('rule')}={'ok' if c.get('passed') else 'FAIL'}" for c in latest.checks
+                "；".join(
+                    f"{c['title']}：{'通过' if c.get('passed') else '未通过'}"
+                    for c in checks_view(app.program, latest.checks)
                 )
                 if latest
                 else ""
@@ -428,9 +457,12 @@ def audit_workbook(user, filters: Filters) -> bytes:
             award_list.append(
                 [
                     app.number,
+                    app.program.display_name,
                     app.program.code,
                     app.organization.name,
+                    app.organization.district.name,
                     app.organization.district_id,
+                    status_label(app.status),
                     app.status,
                     app.award_amount,
                     facts["committed"],
@@ -438,8 +470,8 @@ def audit_workbook(user, filters: Filters) -> bytes:
                     facts["batch"].number if facts["batch"] else "",
                     decisions,
                     checks,
-                    f"/api/v1/applications/{app.pk}",
-                    f"/api/v1/applications/{app.pk}/letter",
+                    _absolute(f"/applications/{app.pk}/"),
+                    _absolute(f"/api/v1/applications/{app.pk}/letter"),
                 ]
             )
         _sheet(
@@ -448,20 +480,23 @@ def audit_workbook(user, filters: Filters) -> bytes:
             [
                 "申报编号 Application",
                 "项目 Programme",
+                "项目代码 Programme code",
                 "单位 Organisation",
                 "区县 District",
+                "区划代码 District code",
                 "状态 Status",
+                "状态代码 Status code",
                 "奖励 Award",
                 "承诺 Committed",
                 "已付 Paid",
                 "批次 Batch",
                 "审核 Decisions",
                 "规则检查 Checks",
-                "申报 Application",
+                "申报页面 Application page",
                 "通知书 Letter",
             ],
             award_list,
-            {5, 6, 7},
+            {8, 9, 10},
         )
         _sheet(
             wb,

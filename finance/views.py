@@ -32,7 +32,7 @@ from finance.services.budget import QUEUE_ORDER
 from grants.errors import DomainError, InvalidInput
 from grants.models import Jurisdiction, Level, Program, Role, Status
 from grants.pages import forbidden
-from grants.presenters import application_dict
+from grants.presenters import application_dict, checks_view, history_view
 from grants.selectors import applications_visible_to, has_role
 from grants.services import parse_money
 from workflows import lifecycle
@@ -299,8 +299,9 @@ def award_detail(request, application_id: int):
         {
             "app": app,
             "data": application_dict(app),
+            "checks": checks_view(app.program, application_dict(app)["checks"]),
             "facts": award_facts(app),
-            "decisions": app.audit_entries.filter(action="review.decision").order_by("id"),
+            "decisions": [h for h in history_view(app) if h["decision"]],
             "items": app.disbursement_items.select_related("batch").order_by("id"),
         },
     )

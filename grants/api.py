@@ -35,7 +35,7 @@ from config.apikit import (
 )
 from grants import organizations, second_factor, services
 from grants.auth import AuthenticatedRequest
-from grants.errors import Forbidden, InvalidInput, NotFound
+from grants.errors import DomainError, Forbidden, InvalidInput, NotFound
 from grants.models import (
     AuthorityLetter,
     BankDetailsChange,
@@ -477,6 +477,55 @@ class OrganizationPage(Page):
     results: list[OrganizationOut]
 
 
+class WithdrawIn(Schema):
+    reason: str = Field(
+        description="Why the applicant withdraws (required, at most 4,000 characters)"
+    )
+
+
+SUBMIT_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "pledge": {
+                        "type": "boolean",
+                        "description": "true: the applicant confirms the programme's integrity "
+                        "pledge (诚信承诺); recorded with the round, user and time",
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def _submit_pledge(request: HttpRequest) -> bool:
+    """The optional body of a submit: nothing, ``{}``, or ``{"pledge": true|false}``. A body
+    that is not declared JSON (an empty form post, as clients sent before the pledge existed)
+    is no pledge, as before; declared JSON must be well-formed."""
+    content_type = (request.content_type or "").lower()
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        return False
+    raw = request.body.strip()
+    if not raw:
+        return False
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise DomainError(_("The body is not JSON.")) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            [{"field": "", "message": _('The body is an object such as {"pledge": true}.')}]
+        )
+    pledge = body.get("pledge", False)
+    if not isinstance(pledge, bool):
+        raise InvalidInput([{"field": "pledge", "message": _("true or false expected.")}])
+    return pledge
+
+
 class AuditVerifyOut(Schema):
     ok: bool
     entries: int
@@ -858,23 +907,54 @@ def attachment_download(
     return response
 
 
+@router.delete(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    response={204: None, **ERRORS},
+    tags=["applications"],
+    summary="Delete an attachment while the application is draft or returned (409 otherwise)",
+)
+def attachment_delete(
+    request: AuthenticatedRequest, application_id: int, attachment_id: int
+) -> Reply[None]:
+    app = own_application(request.user, application_id)
+    services.attachment_delete(actor=request.user, application=app, attachment_id=attachment_id)
+    return Reply(204, None)
+
+
 @router.post(
     "/applications/{application_id}/submit",
     response={200: ApplicationOut | StatusMinimalOut, **ERRORS},
     tags=["applications"],
     summary="Run the rules and submit to the first review level",
     description=(
+        'An optional body `{"pledge": true}` records the integrity pledge (诚信承诺). '
         "Answers with the application as GET returns it; with the request header "
         "`Prefer: return=minimal` only `{id, status, level}` (and `Preference-Applied`)."
     ),
+    openapi_extra={"requestBody": SUBMIT_BODY},
 )
 def application_submit(
     request: AuthenticatedRequest, application_id: int, response: HttpResponse
 ) -> ApplicationDict | dict[str, object]:
     app = own_application(request.user, application_id)
-    app = lifecycle.submit(actor=request.user, application=app)
+    pledge = _submit_pledge(request)
+    app = lifecycle.submit(actor=request.user, application=app, pledge=pledge)
     if minimal_preferred(request, response):
         return {"id": app.pk, "status": app.status, "level": app.level or None}
+    return application_dict(visible_application(request.user, application_id))
+
+
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response={200: ApplicationOut, **ERRORS},
+    tags=["applications"],
+    summary="Withdraw before a final decision: status withdrawn (final), open tasks cancelled",
+)
+def application_withdraw(
+    request: AuthenticatedRequest, application_id: int, payload: WithdrawIn
+) -> ApplicationDict:
+    app = own_application(request.user, application_id)
+    lifecycle.withdraw(actor=request.user, application=app, reason=payload.reason)
     return application_dict(visible_application(request.user, application_id))
 
 

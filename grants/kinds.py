@@ -68,6 +68,10 @@ class KindHooks:
     # The review chain ended with ``outcome`` ("approved", "returned", "rejected"), in the
     # decision's transaction and before anything else happens (a voucher's hold is released).
     on_review_end: Callable[[Application, str, User | None], None] = _nothing
+    # The applicant withdraws the application (``workflows.lifecycle.withdraw``), in its
+    # transaction, before the status moves: undo what the kind holds for it (a voucher claim's
+    # voucher is void as after a rejection); raise a domain error to refuse the withdrawal.
+    on_withdraw: Callable[[Application, User | None], None] = _nothing
     # The chain's last level approved: True when the award follows now (budget commitment,
     # then the award epilogue); False when the kind takes the application on to steps of its
     # own (navigation: experts, notice, sign-off). Raise to refuse the approval.

@@ -8,6 +8,7 @@ transaction; models only hold data and invariants the database can enforce.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
@@ -353,6 +354,13 @@ def validate_org_kinds(value: Any) -> None:  # any JSON the form sent
 
 # The steps any programme may switch on after its review chain (``Program.steps``), in order.
 STEPS = ("expert_review", "public_notice", "milestones")
+# The standard integrity pledge (诚信承诺) of a claim; a programme may configure its own.
+# Document content in the applicant's language of record (Chinese), not a UI string.
+DEFAULT_PLEDGE = (
+    "本单位郑重承诺：所填报的申报信息和提交的材料真实、准确、完整、合法有效，"
+    "不存在弄虚作假、重复申报或套取、骗取专项资金的行为；同一事项未获得其他财政资金支持；"
+    "如有不实，愿意承担由此产生的一切法律责任，并接受退回已获资金、纳入信用记录等处理。"
+)
 
 
 class BudgetPolicy(models.TextChoices):
@@ -441,6 +449,14 @@ class Program(models.Model):
         blank=True,
         help_text=_('The plan indicators its awards count toward, e.g. [{"number": 1}].'),
     )
+    pledge = models.TextField(
+        _("integrity pledge (诚信承诺)"),
+        blank=True,
+        help_text=_(
+            "What the applicant confirms before submitting. Empty: the standard pledge "
+            "(grants.models.DEFAULT_PLEDGE)."
+        ),
+    )
 
     class Meta:
         ordering = ["-year", "code"]
@@ -469,6 +485,11 @@ class Program(models.Model):
             raise ValidationError({"number_prefix": _("Use capital letters only.")})
         if self.opens and self.closes and self.closes <= self.opens:
             raise ValidationError({"closes": _("The window must close after it opens.")})
+
+    @property
+    def pledge_text(self) -> str:
+        """The pledge the applicant confirms: the programme's own, else the standard one."""
+        return self.pledge.strip() or DEFAULT_PLEDGE
 
     def deadline_days(self, level: str) -> int:
         return int((self.level_deadline_days or {}).get(level, DEFAULT_DEADLINES.get(level, 10)))
@@ -597,9 +618,12 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("Approved")
     AWARDED = "awarded", _("Awarded")
     PAID = "paid", _("Paid")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
 
 
 EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+# Before a final decision: the applicant may still withdraw (grants.transitions.MOVES).
+WITHDRAWABLE_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.RETURNED)
 
 
 class Application(models.Model):
@@ -663,8 +687,10 @@ class Application(models.Model):
 
 
 def normalise_certificate(value: Any) -> str:
-    """A certificate number as compared: spaces removed, capital letters."""
-    return "".join(str(value or "").split()).upper()
+    """A certificate number as compared for the one-certificate-one-award check: Unicode NFKC
+    (full-width letters and digits as half-width), spaces removed, capital letters. The
+    application keeps the number as typed."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
 
 
 class CertificateClaim(models.Model):
@@ -748,6 +774,30 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.original_name}"
+
+
+class Pledge(models.Model):
+    """The integrity pledge (诚信承诺) an applicant confirmed when submitting: the exact text,
+    who confirmed it and when, per submission round."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="pledges")
+    round = models.PositiveIntegerField(_("submission round"))
+    text = models.TextField(_("pledge text"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["round", "id"]
+        verbose_name = _("integrity pledge")
+        verbose_name_plural = _("integrity pledges")
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.round}"
 
 
 class Sequence(models.Model):

@@ -8,6 +8,8 @@ field they name.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -26,7 +28,9 @@ from grants import kinds, services
 from grants.auth import AuthenticatedRequest
 from grants.errors import ChecksFailed, DomainError, InvalidInput, TooLarge, UnsupportedFile
 from grants.kinds import derived_fields
+from grants.labels import choice_label
 from grants.models import (
+    WITHDRAWABLE_STATUSES,
     Application,
     FieldType,
     JoinRequest,
@@ -38,54 +42,65 @@ from grants.models import (
     Status,
     User,
 )
-from grants.presenters import application_dict, program_dict
+from grants.presenters import (
+    application_dict,
+    audit_sentence,
+    cost_kind_labels,
+    date_text,
+    money_text,
+    office_at,
+    program_dict,
+    rule_titles,
+)
 from grants.selectors import applications_visible_to, is_member
 from workflows import lifecycle
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-# Human labels for audit actions on the applicant's timeline (the reviewer page has its own).
-TIMELINE_LABELS = {
-    "application.create": gettext_lazy("Draft created"),
-    "application.update": gettext_lazy("Draft saved"),
-    "attachment.add": gettext_lazy("Attachment uploaded"),
-    "application.submit": gettext_lazy("Submitted for review"),
-    "review.task_created": gettext_lazy("Waiting for review"),
-    "review.decision": gettext_lazy("Review decision"),
-    "review.overdue": gettext_lazy("Review overdue; the level above was told"),
-    "application.approved": gettext_lazy("Approved"),
-    "application.returned": gettext_lazy("Returned for changes"),
-    "application.rejected": gettext_lazy("Rejected"),
-    "budget.commit": gettext_lazy("Budget committed for the award"),
-    "budget.queue": gettext_lazy("Waiting for budget (merit queue)"),
-    "disbursement.add": gettext_lazy("Added to a payment batch"),
-    "disbursement.cancel": gettext_lazy("Payment batch cancelled"),
-    "application.paid": gettext_lazy("Paid"),
-    "letter.number": gettext_lazy("Letter number reserved"),
-    "letter.issue": gettext_lazy("Award letter issued"),
-    "tranche.plan": gettext_lazy("Award split into tranches"),
-    "tranche.paid": gettext_lazy("Tranche paid"),
-    "navigation.create": gettext_lazy("Joint application created"),
-    "navigation.partner_confirm": gettext_lazy("A partner agency confirmed its participation"),
-    "navigation.eligible": gettext_lazy("Eligible: on to expert review"),
-    "navigation.scored": gettext_lazy("Expert scoring finished"),
-    "navigation.selected": gettext_lazy("Selected by the city: in public notice"),
-    "navigation.objection_file": gettext_lazy("Objection filed on the public notice"),
-    "navigation.objection_resolve": gettext_lazy("Objection resolved"),
-    "navigation.contract": gettext_lazy("Contract with milestones"),
-    "navigation.letter_due": gettext_lazy("Letter due"),
-    "navigation.milestone_submit": gettext_lazy("Milestone report submitted"),
-    "navigation.milestone_decision": gettext_lazy("Milestone report decided"),
-    "navigation.milestone_overdue": gettext_lazy("Milestone overdue"),
-    "navigation.accepted": gettext_lazy("Project accepted"),
+# What the applicant's timeline shows (as sentences, ``grants.presenters.audit_sentence``):
+# their own steps and the decisions, never the internal steps (task creation, budget and letter
+# bookkeeping, the experts' individual steps: who reviews and what each wrote is not the
+# applicant's to see; the finished scoring is shown).
+APPLICANT_TIMELINE = {
+    "application.create",
+    "attachment.add",
+    "attachment.delete",
+    "application.submit",
+    "application.withdraw",
+    "review.decision",
+    "application.approved",
+    "application.returned",
+    "application.rejected",
+    "application.paid",
+    "letter.issue",
+    "tranche.paid",
+    "voucher.claim",
+    "navigation.create",
+    "navigation.partner_confirm",
+    "navigation.eligible",
+    "navigation.scored",
+    "navigation.selected",
+    "navigation.contract",
+    "navigation.milestone_submit",
+    "navigation.milestone_decision",
+    "navigation.accepted",
 }
-# The experts' individual steps stay out of the applicant's timeline: who reviews and what
-# each one wrote is not the applicant's to see (the finished scoring is shown).
-TIMELINE_HIDDEN = {
-    "navigation.experts_draw",
-    "navigation.expert_declare",
-    "navigation.expert_score",
+# Whose comment the applicant reads: the deciding office's, and their own reason to withdraw.
+COMMENTED_ACTIONS = {
+    "review.decision",
+    "application.returned",
+    "application.rejected",
+    "application.approved",
+    "navigation.milestone_decision",
+    "application.withdraw",
+}
+DECIDING_ACTIONS = {
+    "review.decision",
+    "application.approved",
+    "application.returned",
+    "application.rejected",
+    "navigation.milestone_decision",
 }
 # "letter.issue" by the kind of letter (the audit row's data says which)
 LETTER_ISSUED_LABELS: dict[str | None, str | StrPromise] = {
@@ -268,8 +283,10 @@ def field_specs(
                 "type": f.type,
                 "label": f.display_label,
                 "required": f.required,
-                "choices": f.choices,
+                "choices": [(c, choice_label(c)) for c in f.choices or []],
+                "options": registry_options(f.name),
                 "value": shown,
+                "display": _display_value(f.type, value),
                 "errors": errors.get(f"fields.{f.name}", []),
                 "derived": f.name
                 in derived,  # shown, not edited here (see KindHooks.derived_fields)
@@ -278,8 +295,35 @@ def field_specs(
     return specs
 
 
-def posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
-    """The typed values the services expect: text and dates as strings, numbers, booleans."""
+def registry_options(field_name: str) -> list[str]:
+    """Names a registry offers for a form field (the accredited certification bodies for
+    ``certification_body``): shown as choices, the person may still type another."""
+    if field_name != "certification_body":
+        return []
+    from rules.models import CertificationBody
+
+    return list(CertificationBody.objects.values_list("name", flat=True))
+
+
+def _display_value(ftype: str, value: Any) -> str:
+    """A field's value as a person reads it (a date in Chinese form, a choice's label)."""
+    if value in (None, ""):
+        return "—"
+    if ftype == FieldType.BOOLEAN:
+        return str(_("Yes") if value in (True, "1") else _("No"))
+    if ftype == FieldType.DATE:
+        return date_text(value)
+    if ftype == FieldType.DECIMAL:
+        return money_text(value)
+    if ftype == FieldType.CHOICE:
+        return choice_label(value)
+    return str(value)
+
+
+def posted_fields(program: Program, post: QueryDict, *, patch: bool = False) -> dict[str, Any]:
+    """The typed values the services expect: text and dates as strings, numbers, booleans.
+    ``patch``: a merge patch of the whole form (RFC 7396, as the API's PATCH): a field left
+    empty is ``None`` (removed); fields the form does not show stay as they are."""
     out: dict[str, Any] = {}
     derived = derived_fields(program)
     for f in program.fields.all():
@@ -287,6 +331,8 @@ def posted_fields(program: Program, post: QueryDict) -> dict[str, Any]:
             continue
         raw = post.get(f"field_{f.name}", "").strip()
         if raw == "":
+            if patch:
+                out[f.name] = None
             continue
         if f.type == FieldType.INTEGER:
             try:
@@ -408,10 +454,16 @@ def claim_new(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 def _timeline(app: Application) -> list[dict[str, Any]]:
+    """The applicant's history in plain words: what happened, when, which office decided and
+    its comment; no user names, internal steps or codes."""
+    district = app.organization.district
     rows = []
-    for e in app.audit_entries.exclude(action__in=TIMELINE_HIDDEN).order_by("id"):
+    shown = ""
+    for e in app.audit_entries.filter(action__in=APPLICANT_TIMELINE).order_by("id"):
+        if e.action not in COMMENTED_ACTIONS:
+            e.comment = ""  # bookkeeping notes (a budget's, a letter's) are not the applicant's
         data: dict[str, Any] = e.data or {}
-        label: str | StrPromise = TIMELINE_LABELS.get(e.action, e.action)
+        label: str | StrPromise = audit_sentence(e.action)
         if e.action == "letter.issue":
             label = LETTER_ISSUED_LABELS.get(data.get("kind"), label)
         decision = (
@@ -419,16 +471,22 @@ def _timeline(app: Application) -> list[dict[str, Any]]:
             if e.action in ("review.decision", "navigation.milestone_decision")
             else None
         )
+        deciding = e.action in DECIDING_ACTIONS
         rows.append(
             {
                 "at": e.at,
                 "label": label,
                 "decision": DECISION_WORDS.get(decision, "") if decision else "",
-                "level": Level(e.level).label if e.level in Level.values else "",
-                "to": Status(e.to_status).label if e.to_status in Status.values else "",
-                "comment": e.comment,
+                "office": office_at(e.level, district) if deciding and e.level else "",
+                "to": Status(e.to_status).label
+                if e.to_status in Status.values and e.to_status != e.from_status
+                else "",
+                # the deciding office's comment (once), the applicant's own reason
+                "comment": e.comment if e.comment and e.comment != shown else "",
             }
         )
+        if e.action in COMMENTED_ACTIONS:
+            shown = e.comment
     return rows
 
 
@@ -449,12 +507,48 @@ def _checks_preview(request: AuthenticatedRequest, app: Application) -> dict[str
         preview = evaluation_run(application=app, actor=request.user, purpose="preview", save=False)
     except DomainError as exc:
         return {"error": exc.detail}
-    checks = preview.checks_for_api()
+    titles = rule_titles(app.program)
+    # warnings are for reviewers; the applicant sees what must pass and what a person checks
+    checks = [
+        c | {"title": titles.get(c["rule"], "")}
+        for c in preview.checks_for_api()
+        if c["severity"] != "warn"
+    ]
     return {
         "checks": checks,
         "award": preview.award_str,
         "blocking": sum(1 for c in checks if c["passed"] is False and c["severity"] == "block"),
     }
+
+
+def edit_version(app: Application) -> str:
+    """What the edit form was opened on: a digest of the fields and cost lines. A save whose
+    form carries another digest would overwrite a change made meanwhile, so it is refused."""
+    state = {
+        "fields": app.fields or {},
+        "cost_lines": [[c.kind, str(c.amount), c.reference] for c in app.cost_lines.all()],
+    }
+    encoded = json.dumps(state, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def changed_elsewhere(program: Program, app: Application, patch: dict[str, Any]) -> str:
+    """The message for a save refused because the claim changed since the form was opened:
+    which fields now hold something other than what the person typed, and their current values."""
+    current = app.fields or {}
+    differing = [
+        f"{f.display_label}：{_display_value(f.type, current.get(f.name))}"
+        for f in program.fields.all()
+        if f.name in patch and str(patch[f.name] or "") != str(current.get(f.name) or "")
+    ]
+    text = _(
+        "This claim was changed elsewhere (in another window or by a colleague) after you "
+        "opened this page, so nothing was saved and nothing was overwritten. What you typed is "
+        "still in the form: check it and save again."
+    )
+    if differing:
+        text += " " + _("Saved meanwhile: %(fields)s.") % {"fields": "；".join(differing)}
+    return text
 
 
 @login_required
@@ -467,25 +561,49 @@ def application_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {"kind": c.kind, "amount": c.amount, "reference": c.reference} for c in app.cost_lines.all()
     ]
     if request.method == "POST" and app.is_editable:
-        values = posted_fields(program, request.POST)
+        patch = posted_fields(program, request.POST, patch=True)
+        values = {k: v for k, v in patch.items() if v is not None}
         lines = posted_cost_lines(request.POST)
-        try:
-            app = services.application_update(
-                actor=request.user, application=app, fields=values, cost_lines=lines
-            )
-        except DomainError as exc:
-            errors = errors_by_field(exc) or {"": [exc.detail]}
+        seen = request.POST.get("seen")
+        if seen and seen != edit_version(app):
+            # changed elsewhere (another window, a colleague, the API) since this form was
+            # opened: nothing is overwritten, what the person typed stays in the form
+            errors = {"": [changed_elsewhere(program, app, patch)]}
         else:
-            messages.success(request, _("Draft saved."))
-            return redirect("portal-application", pk=app.pk)
+            try:
+                app = services.application_update(
+                    actor=request.user, application=app, fields=patch, cost_lines=lines
+                )
+            except DomainError as exc:
+                errors = errors_by_field(exc) or {"": [exc.detail]}
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("portal-application", pk=app.pk)
     context = _claim_context(program, app=app, values=values, lines=lines, errors=errors)
+    context["edit_version"] = edit_version(app)
     from letters.services import acceptance_certificate
 
     data = application_dict(app)
     attachment_labels = {k.code: k.display_label for k in program.attachment_kinds.all()}
+    cost_labels = cost_kind_labels(program)
     have = {a["kind"] for a in data["attachments"]}
+    decided = app.status in (Status.APPROVED, Status.AWARDED, Status.PAID)
     context.update(
         data=data,
+        # "核定奖励" once every level approved; before that what the rules expect
+        award_label=_("Award granted") if decided else _("Expected award"),
+        show_award=app.status not in (Status.REJECTED, Status.WITHDRAWN),
+        cost_view=[
+            {
+                "label": cost_labels.get(c["kind"], c["kind"]),
+                "amount": c["amount"],
+                "reference": c["reference"],
+            }
+            for c in data["cost_lines"]
+        ],
+        can_withdraw=app.status in WITHDRAWABLE_STATUSES,
+        pledge_text=program.pledge_text,
+        office=office_at(app.level, app.organization.district) if app.level else "",
         attachments=[
             a | {"label": attachment_labels.get(a["kind"], a["kind"])} for a in data["attachments"]
         ],
@@ -533,8 +651,11 @@ def attachment_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = _own_application_or_404(request.user, pk)
+    if request.POST.get("pledge") != "1":
+        messages.error(request, _("Confirm the integrity pledge before submitting."))
+        return redirect("portal-application", pk=app.pk)
     try:
-        lifecycle.submit(actor=request.user, application=app)
+        lifecycle.submit(actor=request.user, application=app, pledge=True)
     except ChecksFailed as exc:
         messages.error(request, exc.detail)
     except DomainError as exc:
@@ -547,4 +668,37 @@ def application_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _("Submitted %(number)s. You will be told when a reviewer decides.")
             % {"number": app.number},
         )
+    return redirect("portal-application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: AuthenticatedRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """Remove an attachment of a draft or returned application (replace = upload, then remove)."""
+    app = _own_application_or_404(request.user, pk)
+    name = app.attachments.filter(pk=attachment_id).values_list("original_name", flat=True).first()
+    try:
+        services.attachment_delete(actor=request.user, application=app, attachment_id=attachment_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Removed %(name)s.") % {"name": name or ""})
+    return redirect("portal-application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Withdraw before a final decision, with a reason (final: the application cannot return)."""
+    app = _own_application_or_404(request.user, pk)
+    try:
+        lifecycle.withdraw(
+            actor=request.user, application=app, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(
+            request, " ".join([exc.detail] + [e.get("message", "") for e in exc.errors]).strip()
+        )
+    else:
+        messages.success(request, _("Application %(n)s withdrawn.") % {"n": app.number})
     return redirect("portal-application", pk=app.pk)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from grants import organizations
 from grants.audit import audit_record
-from grants.errors import Conflict, Disputed, InvalidInput, WindowClosed
+from grants.errors import Conflict, Disputed, InvalidInput, NotFound, WindowClosed
 from grants.kinds import derived_fields
 from grants.models import (
     EDITABLE_STATUSES,
@@ -654,12 +654,26 @@ def lock_editable(application: Application) -> Application:
     return locked
 
 
-def _keep_derived(application: Application, fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` with the programme's derived fields as they are (see ``KindHooks.derived_fields``):
-    left out, they stay; sent with another value, a 422 names them."""
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: ``patch`` applied to ``target``. An object merges key by key,
+    a key set to ``null`` is removed, anything else replaces the value."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _refuse_derived(application: Application, patch: dict[str, Any]) -> None:
+    """A patch may leave the programme's derived fields out (they stay as they are, see
+    ``KindHooks.derived_fields``) or repeat them; another value or ``null`` is a 422."""
     derived = derived_fields(application.program)
     current = application.fields or {}
-    changed = [n for n in derived if n in fields and fields[n] != current.get(n)]
+    changed = [n for n in derived if n in patch and patch[n] != current.get(n)]
     if changed:
         raise InvalidInput(
             [
@@ -672,22 +686,30 @@ def _keep_derived(application: Application, fields: dict[str, Any]) -> dict[str,
                 for name in changed
             ]
         )
-    return {**fields, **{n: current[n] for n in derived if n in current}}
 
 
 def application_update(
     *, actor: User, application: Application, fields: Any = None, cost_lines: Any = None
 ) -> Application:
+    """Change a draft or returned application. ``fields`` is a JSON Merge Patch (RFC 7396) on
+    the application's fields: keys left out stay, a key set to ``null`` is removed. Cost lines,
+    when given, replace the list."""
     program = application.program
-    cleaned_fields = (
-        clean_fields(program, fields, require_all=False) if fields is not None else None
-    )
+    if fields is not None and not isinstance(fields, dict):
+        raise InvalidInput([{"field": "fields", "message": _("fields must be an object.")}])
     cleaned_lines = clean_cost_lines(program, cost_lines) if cost_lines is not None else None
     with transaction.atomic():
         locked = lock_editable(application)
-        if cleaned_fields is not None:
-            cleaned_fields = _keep_derived(locked, cleaned_fields)
-            locked.fields = cleaned_fields
+        patch: dict[str, Any] | None = None
+        if fields is not None:
+            _refuse_derived(locked, fields)
+            # what the application holds is cleaned already: only the patched keys are judged
+            cleaned = clean_fields(
+                program, {k: v for k, v in fields.items() if v is not None}, require_all=False
+            )
+            # null, or no value at all (""), removes the key
+            patch = {name: cleaned.get(name) for name in fields}
+            locked.fields = merge_patch(locked.fields or {}, patch)
             locked.save(update_fields=["fields", "updated_at"])
         if cleaned_lines is not None:
             _replace_cost_lines(locked, cleaned_lines)
@@ -697,7 +719,7 @@ def application_update(
             obj=locked,
             application=locked,
             role=Role.APPLICANT,
-            data={"fields": cleaned_fields, "cost_lines": cleaned_lines},
+            data={"fields": patch, "cost_lines": cleaned_lines},
         )
     return locked
 
@@ -751,6 +773,38 @@ def attachment_add(
             attachment.file.storage.delete(stored_name)  # nothing half-written: no orphan file
         raise
     return attachment
+
+
+def attachment_delete(*, actor: User, application: Application, attachment_id: Any) -> None:
+    """The applicant removes an attachment while the application is a draft or returned (to
+    replace it: upload the new file, then delete the old one). The row goes in the transaction
+    with its audit row; the stored file after commit, so a rollback loses nothing."""
+    with transaction.atomic():
+        locked = lock_editable(application)
+        attachment = (
+            Attachment.objects.filter(application=locked, pk=attachment_id).first()
+            if isinstance(attachment_id, int) and not isinstance(attachment_id, bool)
+            else None
+        )
+        if attachment is None:
+            raise NotFound(_("No such attachment on this application."))
+        stored_name = attachment.file.name
+        storage = attachment.file.storage
+        audit_record(
+            actor=actor,
+            action="attachment.delete",
+            obj=attachment,
+            application=locked,
+            role=Role.APPLICANT,
+            data={
+                "kind": attachment.kind,
+                "name": attachment.original_name,
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+            },
+        )
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(stored_name) if stored_name else None)
 
 
 def submission_check(application: Application, *, now: dt.datetime) -> None:

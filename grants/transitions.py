@@ -12,6 +12,7 @@ first, raises ``TransitionRefused`` (409 at the API): never a silent write.
                               │     └──────────────pay──────────────────────▲
                               ├──▶ returned
                               └──▶ rejected (final)
+    draft | returned | in_review ──withdraw──▶ withdrawn (final; the applicant's own move)
 """
 
 from __future__ import annotations
@@ -30,15 +31,16 @@ from grants.models import Application, Status, User
 
 # from-status → the statuses it may move to. in_review → in_review is a move between levels.
 MOVES: Mapping[str, frozenset[str]] = {
-    Status.DRAFT: frozenset({Status.IN_REVIEW}),
-    Status.RETURNED: frozenset({Status.IN_REVIEW}),
+    Status.DRAFT: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
+    Status.RETURNED: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
     Status.IN_REVIEW: frozenset(
-        {Status.IN_REVIEW, Status.APPROVED, Status.RETURNED, Status.REJECTED}
+        {Status.IN_REVIEW, Status.APPROVED, Status.RETURNED, Status.REJECTED, Status.WITHDRAWN}
     ),
     Status.APPROVED: frozenset({Status.AWARDED, Status.PAID}),
     Status.AWARDED: frozenset({Status.PAID}),
     Status.REJECTED: frozenset(),
     Status.PAID: frozenset(),
+    Status.WITHDRAWN: frozenset(),
 }
 
 # Fields a transition may set beside status and level (submission opens a new round).

@@ -46,6 +46,16 @@ urlpatterns = [
         name="portal-attachment-upload",
     ),
     path(
+        "portal/applications/<int:pk>/attachments/<int:attachment_id>/delete/",
+        portal.attachment_delete,
+        name="portal-attachment-delete",
+    ),
+    path(
+        "portal/applications/<int:pk>/withdraw/",
+        portal.application_withdraw,
+        name="portal-application-withdraw",
+    ),
+    path(
         "portal/applications/<int:pk>/submit/",
         portal.application_submit,
         name="portal-application-submit",

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from grants import kinds
 from grants.auth import AuthenticatedRequest
 from grants.models import Program, Status
-from grants.presenters import application_dict, program_dict
-from grants.selectors import applications_visible_to, user_roles
+from grants.presenters import application_dict, application_view, program_dict
+from grants.selectors import applications_visible_to, is_member, user_roles
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,12 +53,20 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     app = applications_visible_to(request.user).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application, or it is not visible to you."))
+    if is_member(request.user, app.organization_id):
+        # the applicant's own page: decisions in plain words, no internal checks or flags
+        return redirect("portal-application", pk=app.pk)
     from letters.services import acceptance_certificate
 
     return render(
         request,
         "grants/application_detail.html",
-        {"app": app, "data": application_dict(app), "certificate": acceptance_certificate(app)},
+        {
+            "app": app,
+            "data": application_dict(app),
+            "view": application_view(app),
+            "certificate": acceptance_certificate(app),
+        },
     )
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from experts.models import ExpertReview
 from finance.models import LedgerEntry
+from grants.errors import Conflict
 from grants.kinds import KindHooks
 from grants.models import Application, Program, Role, Status
 from grants.selectors import has_role
@@ -33,6 +35,23 @@ AWARDED = (Status.APPROVED, Status.AWARDED, Status.PAID)
 
 def on_submit(application: Application) -> None:
     project_submitted(application=application)
+
+
+def on_withdraw(application: Application, actor: Any) -> None:
+    """A joint project may be withdrawn while its eligibility is reviewed; once experts are
+    drawn the call's own steps hold it (ranking, notice, objections), and it leaves them only
+    through the city's selection or an upheld objection."""
+    stage = (
+        NavigationProject.objects.filter(pk=application.pk).values_list("stage", flat=True).first()
+    )
+    if stage is not None and stage != Stage.ELIGIBILITY:
+        raise Conflict(
+            _(
+                "The joint project is past its eligibility review (%(stage)s); ask the programme "
+                "office to take it out of the call."
+            )
+            % {"stage": Stage(stage).label}
+        )
 
 
 def on_final_approval(application: Application, actor: Any, level: str) -> bool:
@@ -173,6 +192,7 @@ def hooks(**web: Any) -> KindHooks:
     """The navigation kind's hooks; ``web`` adds those of the pages (portal, inbox, links)."""
     return KindHooks(
         on_submit=on_submit,
+        on_withdraw=on_withdraw,
         on_final_approval=on_final_approval,
         visibility=visibility,
         award_template="navigation",

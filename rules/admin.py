@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.admin import ReadOnlyAdmin
 from grants.errors import DomainError
-from rules.models import Evaluation, RuleSetVersion
+from rules.models import CertificationBody, Evaluation, RuleSetVersion
 from rules.services import ruleset_activate, ruleset_check, ruleset_new_draft, ruleset_preview
 
 
@@ -217,3 +217,13 @@ class RuleSetVersionAdmin(admin.ModelAdmin):
 class EvaluationAdmin(ReadOnlyAdmin):
     list_display = ("application", "rule_set_version", "purpose", "award_amount", "created_at")
     list_filter = ("rule_set_version", "purpose")
+
+
+@admin.register(CertificationBody)
+class CertificationBodyAdmin(admin.ModelAdmin):
+    """The accredited certification bodies: kept here, offered in the claim form, matched by
+    the rules after normalising the typed name (full/half-width, spaces)."""
+
+    list_display = ["name", "accreditation_number", "valid_from", "valid_until", "source"]
+    search_fields = ["name", "normalised_name", "accreditation_number"]
+    fields = ["name", "accreditation_number", "valid_from", "valid_until", "source"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -57,28 +58,30 @@ def lookup(data: dict, path: str) -> Any:
 
 
 # Fact paths whose values are codes: a reason prints their label in its own language.
-CODED = {"organization.kind", "program.allowed_org_kinds"}
+CODED = {"organization.kind", "program.allowed_org_kinds", "voucher.service", "fields.service"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 _labels: dict[tuple[Any, str], str] = {}
 
 
 def label(code: Any, lang: str) -> str:
-    """An organisation kind's name in ``lang`` (cached per process: labels never change)."""
+    """An organisation kind's or a registered code's name (a voucher's service) in ``lang``
+    (cached per process: labels never change)."""
     key = (code, lang)
     cached = _labels.get(key)
     if cached is not None:
         return cached
     from django.utils import translation
 
+    from grants.labels import choice_label
     from grants.models import OrganizationKind
 
-    try:
-        choice = OrganizationKind(code)
-    except (ValueError, TypeError):
-        return str(code)
     with translation.override("zh-hans" if lang == "zh" else "en"):
-        text = str(choice.label)
+        try:
+            text = str(OrganizationKind(code).label)
+        except (ValueError, TypeError):
+            text = choice_label(code)
     _labels[key] = text
     return text
 
@@ -120,6 +123,9 @@ def _shown(path: str, value: Any, lang: str) -> str:
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if lang == "zh" and isinstance(value, str) and ISO_DATE.match(value):
+        year, month, day = value.split("-")  # dates as Chinese readers write them
+        return f"{int(year)}年{int(month)}月{int(day)}日"
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
     return str(value)

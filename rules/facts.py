@@ -27,6 +27,10 @@ when it is saved.
                   shared_address (SME and agency), district_redemptions (this programme's
                   redemptions by SMEs of the voucher's district), agency_share_percent (the
                   share of them at this agency)
+    certification_body  the form's ``certification_body`` against the administrator's
+                  registry (``rules.models.CertificationBody``, names compared after
+                  ``grants.text.normalise_name``): accredited (null when none typed; judged on
+                  the certificate's ``certified_on``, else the date judged), registered_name
     budget        available_fen (this programme and year)
     award_fen     set by the award table, read by the tables after it
 """
@@ -42,6 +46,7 @@ from django.utils import timezone
 
 from grants import kinds
 from grants.models import Application, FieldType, Program, Status, normalise_certificate
+from rules.models import certification_body_match
 
 LIVE = [Status.IN_REVIEW, Status.RETURNED, Status.APPROVED, Status.AWARDED, Status.PAID]
 
@@ -175,6 +180,7 @@ def facts_schema(
                     "agency_share_percent": INT,
                 }
             ),
+            "certification_body": obj({"accredited": nullable(BOOL), "registered_name": STR}),
             "budget": obj({"available_fen": INT}),
         }
     )
@@ -296,8 +302,19 @@ def facts_for(application: Application, *, on: dt.date | None = None) -> dict[st
             "vouchers_this_year": vouchers,
         },
         **voucher_facts(application, judged_on),
+        "certification_body": body_facts(application.fields, judged_on),
         "budget": {"available_fen": fen(budget.available) if budget else 0},
     }
+
+
+def body_facts(fields: dict[str, Any], judged_on: dt.date) -> dict[str, Any]:
+    """The typed certification body against the registry, on the certificate's date."""
+    try:
+        on = dt.date.fromisoformat(str(fields.get("certified_on")))
+    except ValueError:
+        on = judged_on
+    accredited, name = certification_body_match(fields.get("certification_body"), on)
+    return {"accredited": accredited, "registered_name": name}
 
 
 NO_VOUCHER: dict[str, Any] = {

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import MONEY
+from grants.text import normalise_name
 
 
 class RuleSetVersion(models.Model):
@@ -109,3 +110,74 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.rule_set_version} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CertificationBody(models.Model):
+    """An accredited certification body (认可的认证机构), kept by an administrator: the claim
+    form offers these names and the rules match the typed name against them after
+    ``grants.text.normalise_name`` (so half-width brackets match full-width ones)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    normalised_name = models.CharField(max_length=200, editable=False, db_index=True)
+    accreditation_number = models.CharField(_("accreditation number"), max_length=50, blank=True)
+    valid_from = models.DateField(_("accredited from"), null=True, blank=True)
+    valid_until = models.DateField(
+        _("accredited until"), null=True, blank=True, help_text=_("Empty: no end known.")
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        help_text=_(
+            "Where the entry comes from, e.g. the CNAS directory and the date it was read."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("accredited certification body")
+        verbose_name_plural = _("accredited certification bodies")
+        constraints = [
+            models.UniqueConstraint(fields=["normalised_name"], name="certification_body_once"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="certification_body_validity_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalised_name = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        key = normalise_name(self.name)
+        if not key:
+            raise ValidationError({"name": _("The name is required.")})
+        if CertificationBody.objects.filter(normalised_name=key).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"name": _("This body is in the registry already (the same name, as compared).")}
+            )
+
+    def accredited_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+def certification_body_match(typed, on) -> tuple[bool | None, str]:
+    """Whether the typed body is in the registry and accredited on ``on``: (None, "") when
+    nothing was typed; else (accredited, the registry's name of it or "")."""
+    key = normalise_name(typed)
+    if not key:
+        return None, ""
+    body = CertificationBody.objects.filter(normalised_name=key).first()
+    if body is None:
+        return False, ""
+    return body.accredited_on(on), body.name

@@ -246,6 +246,7 @@ def sample_facts(program: Program) -> dict[str, Any]:
         },
         "history": {"same_certificate": {"count": 0, "numbers": ""}, "vouchers_this_year": 0},
         **copy.deepcopy(NO_VOUCHER),
+        "certification_body": {"accredited": True, "registered_name": "中知（北京）认证有限公司"},
         "budget": {"available_fen": 100_000_000},
     }
 

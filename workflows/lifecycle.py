@@ -8,6 +8,9 @@
                     the applicant, issue the award letter after commit
     budget_added    finance adds budget; awards waiting in the merit queue are committed
                     best-ranked first, each through the epilogue
+    withdraw        the applicant withdraws before a final decision: open review tasks
+                    cancelled, the certificate freed, the kind's own hold undone (a voucher
+                    void as after a rejection); ``withdrawn`` is final
 
 Callers are the interface layer (API endpoints, pages), Celery tasks and commands; the
 kernel and the capabilities below never call up here. A programme kind plugs in through
@@ -30,22 +33,25 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from finance.models import Budget, LedgerEntry
+from finance.models import Budget, LedgerEntry, QueueEntry
 from finance.services.budget import award_commit, budget_allocate, budget_queue_drain
 from grants import kinds
 from grants.audit import AuditEntry, audit_record
 from grants.errors import ChecksFailed, Conflict, Forbidden, InvalidInput, NotFound
 from grants.models import (
+    WITHDRAWABLE_STATUSES,
     Application,
     BudgetPolicy,
     Jurisdiction,
     Membership,
+    Pledge,
     Program,
     Role,
     Status,
     User,
 )
 from grants.notifications import notify
+from grants.presenters import office_at
 from grants.reviewers import level_label
 from grants.selectors import (
     applications_visible_to,
@@ -87,9 +93,16 @@ def _applicants(application: Application) -> list[User]:
 # ---------------------------------------------------------------- submit
 
 
-def submit(*, actor: User, application: Application, now: dt.datetime | None = None) -> Application:
+def submit(
+    *,
+    actor: User,
+    application: Application,
+    now: dt.datetime | None = None,
+    pledge: bool = False,
+) -> Application:
     """Run the rules; when nothing blocks, move to the first level of the programme's chain
-    and start its review round, all in one transaction."""
+    and start its review round, all in one transaction. ``pledge``: the applicant confirmed
+    the programme's integrity pledge (诚信承诺); it is recorded with the round, user and time."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = lock_editable(application)
@@ -117,6 +130,13 @@ def submit(*, actor: User, application: Application, now: dt.datetime | None = N
         certificate_claim(locked)
         chain = list(program.levels)
         round_ = locked.round + 1
+        pledged = (
+            Pledge.objects.create(
+                application=locked, round=round_, text=program.pledge_text, user=actor, at=now
+            )
+            if pledge
+            else None
+        )
         transition(
             locked,
             to=Status.IN_REVIEW,
@@ -135,6 +155,7 @@ def submit(*, actor: User, application: Application, now: dt.datetime | None = N
                 "chain": chain,
                 "award_amount": evaluation.award_str,
                 "evaluation": evaluation.pk,
+                "pledge": pledged.pk if pledged else None,
             },
         )
         # same transaction: a submitted application is always in a review round
@@ -325,7 +346,11 @@ def finish(*, process: ReviewProcess, outcome: str, application: Application, ac
         users=_applicants(app),
         kind=outcome,
         application=app,
-        context={"level_label": level_label(level), "comment": comment},
+        context={
+            "level_label": level_label(level),
+            "office": office_at(level, app.organization.district),
+            "comment": comment,
+        },
     )
     if outcome == "rejected":  # the refusal notice, by a worker after commit
         letter_enqueue(application=app, kind="refusal")
@@ -403,3 +428,61 @@ def budget_added(
                 data={"from_queue": True},
             )
     return entry
+
+
+# ---------------------------------------------------------------- withdraw
+
+
+def withdraw(*, actor: User, application: Application, reason: str) -> Application:
+    """The applicant withdraws the application before a final decision (draft, in review,
+    returned): the round's open review tasks are cancelled, a claimed certificate is free
+    again, the kind undoes its own hold (``KindHooks.on_withdraw``: a voucher claim's voucher
+    is void as after a rejection), and the application is ``withdrawn`` for good."""
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise InvalidInput(
+            [{"field": "reason", "message": _("Say why the application is withdrawn.")}]
+        )
+    if len(reason) > 4000:
+        raise InvalidInput([{"field": "reason", "message": _("At most 4,000 characters.")}])
+    with transaction.atomic():
+        # the one lock order: the application row first, alone
+        app = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("program")
+            .get(pk=application.pk)
+        )
+        if app.status not in WITHDRAWABLE_STATUSES:
+            raise Conflict(
+                _(
+                    "The application is %(s)s; only a draft, or one in review or returned before a "
+                    "final decision, can be withdrawn."
+                )
+                % {"s": app.get_status_display()}
+            )
+        if QueueEntry.objects.filter(application=app, status=QueueEntry.Status.WAITING).exists():
+            raise Conflict(
+                _(
+                    "Every level approved the application; it waits for budget and can no longer be withdrawn."
+                )
+            )
+        kinds.hooks_for(app.program).on_withdraw(app, actor)
+        cancelled = 0
+        for process in ReviewProcess.objects.filter(application=app).exclude(
+            status__in=(PROCESS.DONE, PROCESS.CANCELED)
+        ):
+            cancelled += Task.objects.filter(process_id=process.pk, status__in=OPEN).count()
+            ReviewFlow.instance.cancel(process)
+        certificate_release(application=app)
+        transition(
+            app,
+            to=Status.WITHDRAWN,
+            level="",
+            audit_level=app.level,
+            actor=actor,
+            role=Role.APPLICANT,
+            action="application.withdraw",
+            comment=reason,
+            data={"cancelled_tasks": cancelled},
+        )
+    return app

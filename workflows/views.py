@@ -24,10 +24,10 @@ from viewflow.workflow.models import Task
 from grants.auth import AuthenticatedRequest
 from grants.errors import DomainError, InvalidInput
 from grants.kinds import inbox_blocks
-from grants.models import Application, Level, Status, localized
+from grants.models import Application, Level, localized
 from grants.notifications import Notification
 from grants.pages import forbidden
-from grants.presenters import application_dict
+from grants.presenters import application_dict, checks_view, history_view
 from grants.reviewers import level_label
 from grants.selectors import applications_visible_to, reviewer_jurisdictions
 from workflows import lifecycle
@@ -41,19 +41,6 @@ DECISION_LABELS = {
     "approve": gettext_lazy("Approve"),
     "return": gettext_lazy("Return for changes"),
     "reject": gettext_lazy("Reject"),
-}
-
-ACTION_LABELS = {
-    "application.create": gettext_lazy("Created"),
-    "application.update": gettext_lazy("Edited"),
-    "attachment.add": gettext_lazy("Attachment added"),
-    "application.submit": gettext_lazy("Submitted"),
-    "review.task_created": gettext_lazy("Review task created"),
-    "review.decision": gettext_lazy("Review decision"),
-    "review.overdue": gettext_lazy("Review overdue"),
-    "application.approved": gettext_lazy("Approved"),
-    "application.returned": gettext_lazy("Returned for changes"),
-    "application.rejected": gettext_lazy("Rejected"),
 }
 
 
@@ -316,20 +303,13 @@ def application_content(app: Application) -> dict[str, Any]:
 def _task_context(task: Task, app: Application, can_decide: bool) -> dict[str, Any]:
     content = application_content(app)
     data = content["data"]
-    history = [
-        h
-        | {
-            "action_label": ACTION_LABELS.get(h["action"], h["action"]),
-            "level_label": level_label(h["level"]) if h["level"] else "",
-            "to_label": Status(h["to"]).label if h["to"] in Status.values else h["to"],
-        }
-        for h in data["history"]
-    ]
+    history = history_view(app)
     now = timezone.now()
     return content | {
         "task": task,
         "app": app,
         "history": history,
+        "checks": checks_view(app.program, data["checks"]),
         "can_decide": can_decide,
         "task_open": task.status in OPEN,
         "task_level": level_label(task.data.get("level", "")),

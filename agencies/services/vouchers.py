@@ -45,6 +45,7 @@ from grants.models import (
     Status,
 )
 from grants.services import application_create, clean_text, next_in_sequence
+from grants.text import normalise_name
 
 # ---------------------------------------------------------------- issuing vouchers
 
@@ -312,7 +313,7 @@ def vouchers_issue_from_sheet(*, actor, program_code: Any, upload) -> BulkReport
                 )
             else:
                 org = orgs[uscc]
-                if name and name != org.name:
+                if name and normalise_name(name) != normalise_name(org.name):
                     errors.append(
                         {
                             "field": "name",
@@ -551,13 +552,16 @@ def voucher_claim_finishing(*, application: Application, outcome: str, actor) ->
     ``workflows.lifecycle.finish`` in the decision's transaction, before
     the award is committed: on approval the voucher's hold goes back to the budget (the award is
     then committed in its place) and the voucher is used; on rejection it is void and its hold
-    released. A return changes nothing."""
-    if outcome not in ("approved", "rejected"):
+    released. A return changes nothing. ``withdrawn`` (the claimant withdrew the claim, the
+    kind's ``on_withdraw``) voids the voucher as a rejection does."""
+    if outcome not in ("approved", "rejected", "withdrawn"):
         return
     redemption = Redemption.objects.filter(claim=application).first()
     if redemption is None:
         return
     voucher = Voucher.objects.select_for_update().get(pk=redemption.voucher_id)
+    if outcome == "withdrawn" and voucher.status != VoucherStatus.REDEEMED:
+        return  # expired meanwhile: its hold went back then
     if voucher.status != VoucherStatus.REDEEMED:
         raise Conflict(
             _("Voucher %(n)s is %(s)s; its claim cannot be decided.")
@@ -568,7 +572,11 @@ def voucher_claim_finishing(*, application: Application, outcome: str, actor) ->
             actor=actor,
             hold=voucher.hold,
             reason=f"服务券 {voucher.number} 兑付申请 {application.number} "
-            + ("核定，预留转为奖励承诺" if outcome == "approved" else "不予支持，释放预留"),
+            + {
+                "approved": "核定，预留转为奖励承诺",
+                "rejected": "不予支持，释放预留",
+                "withdrawn": "已由申请单位撤回，释放预留",
+            }[outcome],
             obj=voucher,
         )
     to_status = VoucherStatus.USED if outcome == "approved" else VoucherStatus.VOID
@@ -581,10 +589,10 @@ def voucher_claim_finishing(*, application: Application, outcome: str, actor) ->
         action=f"voucher.{to_status}",
         obj=voucher,
         application=application,
-        role=Role.REVIEWER,
+        role=Role.APPLICANT if outcome == "withdrawn" else Role.REVIEWER,
         from_status=from_status,
         to_status=to_status,
-        data={"claim": application.number},
+        data={"claim": application.number, "outcome": outcome},
     )
 
 

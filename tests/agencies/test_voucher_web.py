@@ -18,6 +18,7 @@ from agencies.models import Agency, Qualification, Redemption, Voucher
 from agencies.services.registry import agency_admit
 from grants.audit import AuditEntry
 from grants.models import Application, Organization, Status, User
+from grants.presenters import date_text, money_text
 from tests.support.claims import decide
 from tests.support.clients import web
 from tests.support.documents import PDF
@@ -70,7 +71,7 @@ def redeemed_at_desk(voucher: Voucher) -> Client:
 def test_agency_redeems_at_its_desk_with_the_code(voucher):
     agency = web("agency")
     html = page(agency.get("/vouchers/redeem/", {"code": voucher.code}))
-    assert voucher.number in html and "¥10000.00" in html and voucher.sme.name in html
+    assert voucher.number in html and "¥10,000.00" in html and voucher.sme.name in html
     assert field_value(html, "code") == voucher.code
 
     # pasted as the whole link the QR code carries
@@ -79,7 +80,7 @@ def test_agency_redeems_at_its_desk_with_the_code(voucher):
 
     assert response["Location"] == f"/vouchers/{voucher.pk}/"
     html = followed(agency, response)
-    assert "已在服务机构兑付" in html and "HT-2026-0017" in html and "¥9000.00" in html
+    assert "已在服务机构核销" in html and "HT-2026-0017" in html and "¥9,000.00" in html
     assert 'id="claim-form"' in html
     voucher.refresh_from_db()
     assert voucher.status == "redeemed"
@@ -101,7 +102,7 @@ def test_the_qr_link_offers_the_redemption_to_an_agency_only(voucher):
 
     redeemed_at_desk(voucher)
     html = page(web("agency").get(path))
-    assert 'id="redeem-this"' not in html and "已在服务机构兑付" in html
+    assert 'id="redeem-this"' not in html and "已在服务机构核销" in html
 
 
 def test_a_second_redemption_shows_the_message_and_keeps_the_input(voucher):
@@ -111,7 +112,7 @@ def test_a_second_redemption_shows_the_message_and_keeps_the_input(voucher):
 
     assert response.status_code == 409
     html = page(response)
-    assert f"服务券 {voucher.number} 当前状态为“已在服务机构兑付”，不能兑付。" in html
+    assert f"服务券 {voucher.number} 当前状态为“已在服务机构核销”，不能核销。" in html
     assert field_value(html, "contract_number") == "HT-AGAIN"
     assert field_value(html, "contract_price") == "9000.00"
     assert Redemption.objects.filter(voucher=voucher).count() == 1
@@ -279,7 +280,7 @@ def file_claim_through_pages(voucher: Voucher) -> tuple[Client, Application]:
             {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf")},
         )
         assert upload.status_code == 302
-    submitted = agency.post(f"/portal/applications/{claim.pk}/submit/")
+    submitted = agency.post(f"/portal/applications/{claim.pk}/submit/", {"pledge": "1"})
     assert submitted.status_code == 302
     claim.refresh_from_db()
     assert claim.status == Status.IN_REVIEW, followed(agency, submitted)[:3000]
@@ -348,13 +349,13 @@ def test_the_sme_sees_its_vouchers_in_the_portal(voucher):
     sme = web("applicant")
     html = page(sme.get("/portal/"))
     assert 'id="my-vouchers"' in html and voucher.number in html
-    assert f"¥{FACE}" in html and voucher.valid_until.isoformat() in html and "已发放" in html
+    assert money_text(FACE) in html and date_text(voucher.valid_until) in html and "已发放" in html
     detail = page(sme.get(f"/vouchers/{voucher.pk}/"))
     assert voucher.code in detail and "<svg" in detail
 
     redeemed_at_desk(voucher)
     html = page(sme.get("/portal/"))
-    assert "已在服务机构兑付" in html and DEMO_AGENCY_NAME in html
+    assert "已在服务机构核销" in html and DEMO_AGENCY_NAME in html
     assert 'id="voucher-desk"' not in html  # the SME does not act for an agency
 
     agency_home = page(web("agency").get("/portal/"))
@@ -405,7 +406,7 @@ def test_administrator_admits_an_agency_and_adds_a_qualification(demo):
         {"name": "专利代理机构执业许可证", "number": "65101", "expires_on": expires.isoformat()},
     )
     html = followed(admin, response)
-    assert "专利代理机构执业许可证" in html and expires.isoformat() in html
+    assert "专利代理机构执业许可证" in html and date_text(expires) in html
     assert Qualification.objects.get(agency=agency).number == "65101"
 
     # its people now find the desk

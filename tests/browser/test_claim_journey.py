@@ -76,8 +76,9 @@ def test_claim_to_payment_through_the_web(web):
 
     upload(page, "certificate", "证书.pdf")
     upload(page, "invoice", "发票.pdf")
-    assert page.inner_text("#preview-award") == "¥35000.00"
+    assert page.inner_text("#preview-award") == "¥35,000.00"
     shoot(page, "04-checks-before-submit")
+    page.check("#pledge")  # the integrity pledge, confirmed before submitting
     page.click("section.checks-preview button[type=submit]")
     page.wait_for_selector("#app-status")
     app.refresh_from_db()

@@ -126,7 +126,7 @@ def test_draft_checks_upload_submit(portal_client, settings):
         assert r.status_code == 201, r.content
     assert portal_client.get(f"/portal/applications/{app.pk}/").context["preview"]["blocking"] == 0
 
-    r = portal_client.post(f"/portal/applications/{app.pk}/submit/")
+    r = portal_client.post(f"/portal/applications/{app.pk}/submit/", {"pledge": "1"})
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.status == Status.IN_REVIEW
@@ -152,7 +152,7 @@ def test_returned_application_shows_the_comment_and_can_be_resubmitted(portal_cl
         portal_client.post(
             f"/portal/applications/{app.pk}/attachments/", {"kind": kind, "file": upload}
         )
-    portal_client.post(f"/portal/applications/{app.pk}/submit/")
+    portal_client.post(f"/portal/applications/{app.pk}/submit/", {"pledge": "1"})
     assert (
         decide(as_user("reviewer-tianshan"), app.pk, "return", "请补充认证机构盖章").status_code
         == 200
@@ -166,7 +166,7 @@ def test_returned_application_shows_the_comment_and_can_be_resubmitted(portal_cl
         claim_post(cost_reference=["发票 No.0001（已盖章）", "发票 No.0002", ""]),
     )
     assert r.status_code == 302
-    portal_client.post(f"/portal/applications/{app.pk}/submit/")
+    portal_client.post(f"/portal/applications/{app.pk}/submit/", {"pledge": "1"})
     app.refresh_from_db()
     assert app.status == Status.IN_REVIEW and app.round == 2
 
@@ -186,4 +186,4 @@ def test_another_applicant_cannot_open_the_claim(portal_client, demo):
     User.objects.create_user("other", password=PASSWORD)
     other = web("other")
     assert other.get(f"/portal/applications/{app.pk}/").status_code == 404
-    assert other.post(f"/portal/applications/{app.pk}/submit/").status_code == 404
+    assert other.post(f"/portal/applications/{app.pk}/submit/", {"pledge": "1"}).status_code == 404

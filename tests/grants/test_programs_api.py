@@ -37,6 +37,7 @@ def test_program_detail_has_the_contract_names(applicant):
     assert {a["code"]: a["required"] for a in cert["attachment_kinds"]} == {
         "certificate": True,
         "invoice": True,
+        "other": False,  # 其他材料, on every programme
     }
     assert set(cert["rule_set"]) == {"version", "sha256"}
 

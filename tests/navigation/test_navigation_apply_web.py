@@ -88,7 +88,9 @@ def test_apply_leads_to_the_joint_form_and_ends_in_a_submitted_application(lead,
         )
         assert r.status_code == 302
     # not before the partner confirmed: said so on the page, still a draft
-    html = followed(applicant, applicant.post(f"/portal/applications/{project.pk}/submit/"))
+    html = followed(
+        applicant, applicant.post(f"/portal/applications/{project.pk}/submit/", {"pledge": "1"})
+    )
     assert "以下合作服务机构尚未确认参与" in html
     assert Application.objects.get(pk=project.pk).status == Status.DRAFT
 
@@ -97,7 +99,9 @@ def test_apply_leads_to_the_joint_form_and_ends_in_a_submitted_application(lead,
         agency,
         agency.post(f"/navigation/projects/{project.pk}/partners/{demo_agency}/confirm/"),
     )
-    html = followed(applicant, applicant.post(f"/portal/applications/{project.pk}/submit/"))
+    html = followed(
+        applicant, applicant.post(f"/portal/applications/{project.pk}/submit/", {"pledge": "1"})
+    )
     assert "已提交" in html
     assert Application.objects.get(pk=project.pk).status == Status.IN_REVIEW
 

@@ -57,7 +57,7 @@ def test_partner_agency_confirms_and_the_lead_can_then_submit(joint_draft):
     assert DEMO_AGENCY["name"] in html and "尚未确认" in html
 
     # submission is refused until the partner confirms: the service's message is shown
-    html = followed(lead, lead.post(f"/portal/applications/{app_id}/submit/"))
+    html = followed(lead, lead.post(f"/portal/applications/{app_id}/submit/", {"pledge": "1"}))
     assert "以下合作服务机构尚未确认参与" in html and DEMO_AGENCY["name"] in html
     assert Application.objects.get(pk=app_id).status == Status.DRAFT
 
@@ -80,7 +80,7 @@ def test_partner_agency_confirms_and_the_lead_can_then_submit(joint_draft):
 
     # the lead sees the confirmation and submits
     assert "尚未确认" not in page(lead.get(f"/portal/applications/{app_id}/"))
-    followed(lead, lead.post(f"/portal/applications/{app_id}/submit/"))
+    followed(lead, lead.post(f"/portal/applications/{app_id}/submit/", {"pledge": "1"}))
     assert Application.objects.get(pk=app_id).status == Status.IN_REVIEW
 
 
@@ -159,7 +159,7 @@ def test_the_expert_sees_the_application_only_after_declaring_then_scores(drawn)
     assert r.status_code == 200 and "请声明您是否存在利益冲突" in page(r)
     html = followed(expert, expert.post(f"{url}declaration/", {"conflict": "no"}))
     assert "声明已记录" in html
-    for content in (DELIVERABLE, "300000.00", "proposal.pdf", "导航服务费"):
+    for content in (DELIVERABLE, "300,000.00", "proposal.pdf", "导航服务费"):
         assert content in html, content
     for c in criteria():
         assert f'name="score_{c["code"]}"' in html and c["label"] in html
@@ -232,7 +232,7 @@ def test_the_city_selects_on_the_ranking_page_and_opens_the_notice(scored):
     city = web("reviewer-city")
     url = "/navigation/navigation/ranking/"
     html = page(city.get(url))
-    assert "¥2500000.00" in html and "决定" in html
+    assert "¥2,500,000.00" in html and "决定" in html
     assert f'name="selected" value="{first["id"]}"' in html
     assert 'href="/navigation/navigation/ranking/"' in page(city.get("/review/"))
 
@@ -265,7 +265,7 @@ def test_the_city_selects_on_the_ranking_page_and_opens_the_notice(scored):
     assert r["Location"] == f"/navigation/notices/{notice.pk}/"
     html = followed(city, r)
     assert notice.number in html and "异议受理截止至" in html
-    assert "¥300000.00" in html and "¥400000.00" in html
+    assert "¥300,000.00" in html and "¥400,000.00" in html
     stages = dict(NavigationProject.objects.values_list("pk", "stage"))
     assert stages == {first["id"]: Stage.NOTICE, second["id"]: Stage.NOTICE}
     assert str(Application.objects.get(pk=second["id"]).award_amount) == "300000.00"
@@ -453,7 +453,7 @@ def test_the_applicant_reports_on_milestones_and_the_city_decides(contracted):
     applicant = web("applicant")
     html = page(applicant.get(f"/portal/applications/{app_id}/"))
     assert "任务书与里程碑" in html and "中期报告" in html
-    assert "¥160000.00" in html and "¥120000.00" in html
+    assert "¥160,000.00" in html and "¥120,000.00" in html
     assert first.due_on.isoformat() in html and "待报告" in html
     assert f'href="/navigation/milestones/{first.pk}/"' in html
 

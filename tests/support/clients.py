@@ -42,6 +42,9 @@ class Api:
             "/api/v1" + path, json.dumps(body), content_type="application/json", **self._h()
         )
 
+    def delete(self, path: str):
+        return self.client.delete("/api/v1" + path, **self._h())
+
     def upload(
         self, path: str, name: str, content: bytes, kind: str, content_type: str = "application/pdf"
     ):

@@ -59,4 +59,4 @@ def test_approval_notifies_the_applicant_and_each_next_level(
     decide(as_user("reviewer-city"), app["id"], "approve")
     decide(as_user("reviewer-region"), app["id"], "approve")
     approved = Notification.objects.get(kind="approved")
-    assert approved.user.username == "applicant" and "35000.00" in approved.body
+    assert approved.user.username == "applicant" and "¥35,000.00" in approved.body

@@ -89,7 +89,7 @@ def present_agency(agency) -> dict:
         "record": agency.organization.name,
         "unit_key": agency.pk,
         "organization": agency.organization.name,
-        "programme": "、".join(str(s) for s in agency.service_labels()),
+        "programme": "、".join(str(s) for s in agency.service_labels),
         "date": date_format(agency.admitted_on),
         "status": str(agency.get_status_display()),
         "url": "",

@@ -110,7 +110,7 @@ def drill_workbook(data: dict[str, Any]) -> bytes:
         if data["aggregate"] == "sum":
             row.append(line["amount"])
         row.append(line.get("absolute_url", ""))
-        append_row(ws, row)
+        append_row(ws, [v if isinstance(v, (int, Decimal)) else str(v) for v in row])
     append_row(ws, [_("Figure"), data["figure"], _("Listed"), data["listed"]])
     ws.column_dimensions["B"].width = 40
     out = io.BytesIO()

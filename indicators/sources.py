@@ -115,7 +115,7 @@ def _present_application(app: Application) -> dict[str, Any]:
         "organization": app.organization.name,
         "programme": app.program.display_name,
         "date": str(app.program.year),
-        "status": Status(app.status).label,
+        "status": str(Status(app.status).label),
         "fields": app.fields or {},
         "url": reverse("application-detail", args=[app.pk]),
     }

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from grants.exports import append_row
 from grants.models import Jurisdiction, Level, Program, Status
 from indicators.models import CUMULATIVE, Indicator, IndicatorActual
-from indicators.sources import figures, record_set, target_for_year
+from indicators.sources import base_year, figures, record_set, target_for_year
 
 AWARDED_STATUSES = (Status.APPROVED, Status.AWARDED, Status.PAID)
 
@@ -69,7 +69,7 @@ def indicator_row(ind: Indicator, year: int) -> dict[str, Any]:
         "kind": ind.kind,
         "version": ind.version,
         "targets": [
-            {"year": y, **ind.target(y), "scope_label": scope_label(ind.target(y)["scope"])}
+            {"year": y, **ind.target(y), "scope_label": scope_label(ind.target(y)["scope"], ind)}
             for y in ind.target_years
         ],
         "target": target.get("value"),
@@ -97,7 +97,14 @@ def indicator_rows(year: int) -> list[dict[str, Any]]:
     return [indicator_row(ind, year) for ind in Indicator.objects.all()]
 
 
-def scope_label(scope: str | None) -> str:
+def scope_label(scope: str | None, ind: Indicator | None = None) -> str:
+    base = base_year(ind) if ind is not None else None
+    if base is not None:  # a rate: over the year before, or a year on average since the base
+        return (
+            _("a year on average since %(year)s") % {"year": base}
+            if scope == CUMULATIVE
+            else _("over the year before")
+        )
     return _("running total since 2021") if scope == CUMULATIVE else _("that year alone")
 
 

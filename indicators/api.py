@@ -25,6 +25,9 @@ class TargetOut(Schema):
 
 
 class MeasureOut(Schema):
+    """One measure of an indicator (#4 has two: the amount of loans, money with two places,
+    and their number); a growth row's measure adds its base-year figure and its rates."""
+
     key: str
     label: str
     unit: str
@@ -83,6 +86,10 @@ def _s(value: Decimal | None) -> str | None:
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
 
 
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
 def _rate(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
@@ -130,11 +137,11 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
                 "key": m.key,
                 "label": m.label,
                 "unit": m.unit,
-                "in_year": _s(m.in_year),
-                "cumulative": _s(m.cumulative),
+                "in_year": _money(m.in_year) if m.money else _s(m.in_year),
+                "cumulative": _money(m.cumulative) if m.money else _s(m.cumulative),
                 "computed": m.computed,
                 "base_year": m.base_year,
-                "base": _s(m.base),
+                "base": _money(m.base) if m.money else _s(m.base),
                 "growth_in_year": _rate(m.growth_in_year),
                 "growth_average": _rate(m.growth_average),
             }

@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from grants.errors import NotFound
 from grants.exports import append_row
 from indicators.models import CUMULATIVE, IN_YEAR, Indicator
-from indicators.sources import aggregate, field_amount, measures, plan_start, record_set
+from indicators.sources import (
+    aggregate,
+    field_amount,
+    figure_text,
+    is_money,
+    measures,
+    plan_start,
+    record_set,
+)
 
 
 def records_behind(
@@ -37,6 +45,7 @@ def records_behind(
         line = rs.present(record)
         if m["aggregate"] == "sum":
             line["amount"] = field_amount(record, str(m.get("field") or ""))
+            line["amount_text"] = figure_text(line["amount"], money=True)
         lines.append(line)
     if m["aggregate"] == "count_distinct":
         grouped: dict[Any, dict[str, Any]] = {}
@@ -63,6 +72,8 @@ def records_behind(
         "noun": rs.noun,
         "figure": figure,
         "listed": listed,
+        "figure_text": figure_text(figure, is_money(m)),
+        "listed_text": figure_text(listed, is_money(m)),
         "complete": listed == figure,
         "lines": lines,
     }

@@ -176,7 +176,7 @@ def source_label(source: str) -> str:
     }[source]
 
 
-def figure_text(row: dict[str, Any], value: Decimal | None) -> str:
+def row_figure_text(row: dict[str, Any], value: Decimal | None) -> str:
     if value is None:
         return "—"
     text = f"{value:.1f}" if row["kind"] == "growth" else f"{value.normalize():f}"
@@ -220,8 +220,8 @@ def workbook(year: int, rows, districts, programs) -> bytes:
                 for y in plan_years
             ]
             + [
-                figure_text(r, r["in_year"]),
-                figure_text(r, r["cumulative"]),
+                row_figure_text(r, r["in_year"]),
+                row_figure_text(r, r["cumulative"]),
                 r["target_note"] or str(r["target_text_for_year"] or "–"),
                 "" if r["met"] is None else (_("Yes") if r["met"] else _("No")),
                 source_label(r["source"]),

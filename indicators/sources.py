@@ -207,6 +207,15 @@ class Measure:
     growth_in_year: Decimal | None = None
     growth_average: Decimal | None = None
     how_growth: str = ""
+    money: bool = False
+
+    @property
+    def in_year_text(self) -> str:
+        return figure_text(self.in_year, self.money)
+
+    @property
+    def cumulative_text(self) -> str:
+        return figure_text(self.cumulative, self.money)
 
 
 @dataclass
@@ -230,10 +239,17 @@ def _entered_value(
     return entered.get((year, key)) or (entered.get((year, "")) if first else None)
 
 
-def _fmt(value: Decimal | None) -> str:
+def figure_text(value: Decimal | None, money: bool = False) -> str:
+    """A figure as a person reads it: money as ¥1,500,000.00, a count as 12, none as —."""
     if value is None:
         return "—"
+    if money:
+        return f"¥{value:,.2f}"
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}"
+
+
+def is_money(m: dict[str, Any]) -> bool:
+    return m.get("unit") == "元"
 
 
 def _in_year_figure(
@@ -247,7 +263,14 @@ def _in_year_figure(
     """One measure's own figure for ``year``: computed from the records, or entered. Years
     before the plan (a growth row's base year) take an entered figure where there is one."""
     own = _entered_value(entered, year, m["key"], first)
-    if rs is not None and not (year < plan_start(indicator) and own is not None):
+    if rs is not None and year < plan_start(indicator) and own is None:
+        return (
+            None,
+            _("%(year)s: no figure entered (this system holds no records before the plan)")
+            % {"year": year},
+            False,
+        )
+    if rs is not None and year >= plan_start(indicator):
         value = aggregate(rs.records(year, year), rs, m)
         return value, _("%(year)s: %(what)s") % {"year": year, "what": rs.description}, True
     if own is not None:
@@ -278,7 +301,8 @@ def figures(indicator: Indicator, year: int) -> Figures:
     for i, m in enumerate(measures(indicator)):
         first = i == 0
         unit = localized(str(m.get("unit") or indicator.unit), str(m.get("unit_en") or ""))
-        measure = Measure(key=m["key"], label=measure_label(m), unit=unit)
+        measure = Measure(key=m["key"], label=measure_label(m), unit=unit, money=is_money(m))
+        money = measure.money
         value, how, computed = _in_year_figure(indicator, rs, m, year, entered, first)
         measure.in_year, measure.how_in_year, measure.computed = value, how, computed
         lo = min(start, year)
@@ -322,17 +346,17 @@ def figures(indicator: Indicator, year: int) -> Figures:
             measure.growth_in_year = _growth(measure.in_year, measure.previous, 1)
             measure.growth_average = _growth(measure.in_year, measure.base, year - base)
             measure.how_growth = _(
-                "%(label)s: %(value)s %(unit)s in %(year)s, %(previous)s in %(prev_year)s, "
+                "%(label)s (%(unit)s): %(value)s in %(year)s, %(previous)s in %(prev_year)s, "
                 "%(base)s in the base year %(base_year)s; average annual growth = "
-                "(%(year)s ÷ %(base_year)s)^(1/%(years)s) − 1"
+                "(%(year)s ÷ %(base_year)s)^(1/%(years)s) − 1."
             ) % {
                 "label": measure.label,
                 "unit": unit,
-                "value": _fmt(measure.in_year),
+                "value": figure_text(measure.in_year, money),
                 "year": year,
-                "previous": _fmt(measure.previous),
+                "previous": figure_text(measure.previous, money),
                 "prev_year": year - 1,
-                "base": _fmt(measure.base),
+                "base": figure_text(measure.base, money),
                 "base_year": base,
                 "years": year - base,
             }

@@ -76,3 +76,9 @@ def test_export_of_the_records(plan_years):  # noqa: F811
     assert len(body) == 2 and sum(Decimal(str(r[5])) for r in body) == Decimal("1500000")
     assert all(str(r[6]).startswith("http") for r in body)  # absolute links
     assert rows[-1][1] == rows[-1][3] == 1500000
+    page = (
+        web("auditor")
+        .get("/dashboard/indicators/4/", {"year": 2022, "scope": "in_year", "measure": "amount"})
+        .content.decode()
+    )
+    assert "¥1,000,000.00" in page and "¥1,500,000.00" in page  # money as people read it

@@ -36,7 +36,8 @@ def test_the_api_matches_the_dashboard(plan_years, as_user):  # noqa: F811
     assert custody["targets"]["2023"] == {"text": "1000家", "value": "1000", "scope": "cumulative"}
     pledge = next(r for r in body["results"] if r["number"] == 4)
     assert [m["key"] for m in pledge["measures"]] == ["amount", "count"]
-    assert pledge["measures"][0]["cumulative"] == "4000000"
+    assert pledge["measures"][0]["cumulative"] == "4000000.00"  # money: two places
+    assert pledge["measures"][1]["cumulative"] == "5"
 
 
 def test_who_may_ask_and_bad_years(demo, as_user):

@@ -12,7 +12,7 @@ class AgenciesConfig(AppConfig):
         from grants import kinds
         from grants.labels import register_labels
         from grants.models import ProgramKind
-        from indicators.registry import register_source
+        from indicators.registry import RecordSet, register_records
 
         register_labels("service", Service.choices)  # a claim's service field shows its name
         kinds.register(
@@ -23,13 +23,30 @@ class AgenciesConfig(AppConfig):
                 apply_link=views.apply_link,
             ),
         )
-        register_source(
-            "smes-in-custody",
-            indicators.smes_in_custody,
-            _("SMEs with a redeemed custody voucher in this system"),
+        register_records(
+            RecordSet(
+                name="agencies.custody-smes",
+                records=indicators.custody_redemptions,
+                distinct="voucher__sme_id",
+                present=indicators.present_redemption,
+                scope=indicators.scope_redemptions,
+                description=_(
+                    "SMEs whose voucher was redeemed for a service of the custody (托管) bundle "
+                    "(IP custody, patent filing, patent navigation, early warning), by contract date"
+                ),
+                noun=_("redeemed vouchers"),
+            )
         )
-        register_source(
-            "supported-service-agencies",
-            indicators.supported_service_agencies,
-            _("IP service agencies paid for redeemed vouchers in this system"),
+        register_records(
+            RecordSet(
+                name="agencies.admitted-agencies",
+                records=indicators.admitted_agencies,
+                distinct="pk",
+                present=indicators.present_agency,
+                scope=indicators.scope_agencies,
+                description=_(
+                    "IP service agencies admitted to the service cluster (入驻), by admission date"
+                ),
+                noun=_("agencies"),
+            )
         )

@@ -31,6 +31,7 @@ from finance import api as finance_api
 from grants import api as grants_api
 from grants.errors import DomainError
 from grants.services import token_user
+from indicators import api as indicators_api
 from letters import api as letters_api
 from navigation import api as navigation_api
 from programs import api as programs_api
@@ -333,3 +334,4 @@ api.add_router("", agencies_api.router)
 api.add_router("/navigation", navigation_api.router)
 api.add_router("", letters_api.router)
 api.add_router("", programs_api.router)
+api.add_router("", indicators_api.router)

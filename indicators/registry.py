@@ -1,76 +1,42 @@
-"""Where each indicator's actual figure comes from: one entry per indicator code.
+"""Records other apps hold, by name, for indicator sources of type ``records``.
 
-- ``computed``: a function of the year over this product's data;
-- ``external``: a function another app registers (``register_source`` from its
-  ``AppConfig.ready()``), so this app imports none of them;
-- otherwise the administrator enters the figure (``IndicatorActual``), with its source.
-
-A computed or external figure wins over an entered one; when neither exists the
-dashboard shows "—" and says there is no data source yet.
+An indicator's source names a record set (``{"type": "records", "records":
+"agencies.custody-smes"}``); the app that holds those records registers it from its
+``AppConfig.ready()`` (``register_records``), so this app imports none of them. A name no
+app registered gives no figure, and the dashboard says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext_lazy as _
+from django.db.models import QuerySet
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-from grants.models import ProgramKind, Status
-from grants.selectors import applications_for_statistics
-
-AWARDED_STATUSES = (Status.APPROVED, Status.AWARDED, Status.PAID)
-
-
-def certified_organizations(year: int) -> int:
-    """#8: distinct organisations with an approved, awarded or paid certification-subsidy claim
-    in a programme year up to ``year`` (the plan's target is a running total: "200 by 2023")."""
-    return (
-        applications_for_statistics()
-        .filter(
-            program__kind=ProgramKind.CERTIFICATION,
-            program__year__lte=year,
-            status__in=AWARDED_STATUSES,
-        )
-        .values("organization_id")
-        .distinct()
-        .count()
-    )
-
 
 @dataclass(frozen=True)
-class Source:
-    kind: str  # "computed" (by this app) | "external" (registered by another app)
-    function: Callable[[int], object]
-    description: str | StrPromise = ""
+class RecordSet:
+    """``records(first, last)``: the records dated in years ``first``..``last`` (whole years,
+    local time); ``distinct``: the field path what ``count_distinct`` counts (an organisation);
+    ``present(record)``: one line of the drill-down, words only (``record``, ``organization``,
+    ``unit_key``, ``programme``, ``date``, ``status``, ``amount``, ``url``); ``scope(qs, user)``:
+    the records ``user`` may see; ``description``: what is counted and when, in words."""
+
+    name: str
+    records: Callable[[int, int], QuerySet]
+    distinct: str
+    present: Callable[[Any], dict[str, Any]]
+    scope: Callable[[QuerySet, Any], QuerySet]
+    description: str | StrPromise
+    noun: str | StrPromise = ""
 
 
-REGISTRY: dict[str, Source] = {
-    "certified-organizations": Source(
-        "computed",
-        certified_organizations,
-        str(_("computed from the applications in this system")),
-    ),
-}
+RECORDS: dict[str, RecordSet] = {}
 
 
-def register_source(
-    code: str, function: Callable[[int], object], description: str | StrPromise
-) -> None:
-    """An app that holds an indicator's records registers its figure (from its ``ready()``);
-    until one does, the dashboard says there is no data source yet."""
-    REGISTRY[code] = Source("external", function, description)
-
-
-def computed_value(code: str, year: int) -> Decimal | None:
-    """The figure the product computes for ``code`` in ``year``, or None when it has no source."""
-    source = REGISTRY.get(code)
-    if source is None:
-        return None
-    value = source.function(year)
-    return None if value is None else Decimal(str(value))
+def register_records(record_set: RecordSet) -> None:
+    RECORDS[record_set.name] = record_set

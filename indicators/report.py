@@ -14,71 +14,98 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from grants.exports import append_row
-from grants.models import Jurisdiction, Level, Program
-from indicators.models import Indicator, IndicatorActual
-from indicators.registry import AWARDED_STATUSES, REGISTRY, computed_value
+from grants.models import Jurisdiction, Level, Program, Status
+from indicators.models import CUMULATIVE, Indicator, IndicatorActual
+from indicators.sources import base_year, figures, record_set, target_for_year
+
+AWARDED_STATUSES = (Status.APPROVED, Status.AWARDED, Status.PAID)
 
 HUNDRED = Decimal(100)
 
 
-def _target_year(indicator: Indicator, year: int) -> int | None:
-    years = sorted(int(y) for y in (indicator.targets or {}))
-    if not years:
-        return None
-    if year in years:
-        return year
-    return years[-1] if year > years[-1] else years[0]
+def _progress(actual: Decimal | None, target: Decimal | None) -> tuple[bool | None, float | None]:
+    if actual is None or target is None:
+        return None, None
+    met = actual >= target
+    if target > 0:
+        return met, float((actual / target * HUNDRED).quantize(Decimal("0.1")))
+    return met, 100.0 if met else 0.0
+
+
+def indicator_row(ind: Indicator, year: int) -> dict[str, Any]:
+    """One indicator for ``year``: the appendix's words, its targets with their scope, the
+    in-year and cumulative figures with how each was obtained, and the target it is held to."""
+    figs = figures(ind, year)
+    target_year, target = target_for_year(ind, year)
+    scope = target.get("scope")
+    actual = figs.cumulative if scope == CUMULATIVE else figs.in_year
+    met, progress = _progress(actual, target.get("value"))
+    if target_year is not None and target_year != year:
+        target_note = _(
+            "The plan sets no target for %(year)s: held against the %(last)s target, the plan's last."
+        ) % {"year": year, "last": target_year}
+    elif target_year is None:
+        target_note = _("The plan sets no target for %(year)s.") % {"year": year}
+    else:
+        target_note = ""
+    rs = record_set(ind)
+    if figs.computed:
+        source = "computed"
+    elif any(m.in_year is not None or m.cumulative is not None for m in figs.measures):
+        source = "entered"
+    else:
+        source = "none"
+    return {
+        "indicator": ind,
+        "number": ind.number,
+        "code": ind.code,
+        "name": ind.name,
+        "name_en": ind.name_en,
+        "display_name": ind.display_name,
+        "unit": ind.unit,
+        "display_unit": ind.display_unit,
+        "requirement": ind.requirement,
+        "target_text": ind.target_text,
+        "kind": ind.kind,
+        "version": ind.version,
+        "targets": [
+            {"year": y, **ind.target(y), "scope_label": scope_label(ind.target(y)["scope"], ind)}
+            for y in ind.target_years
+        ],
+        "target": target.get("value"),
+        "target_text_for_year": target.get("text", ""),
+        "target_scope": scope,
+        "target_year": target_year,
+        "target_is_other_year": target_year is not None and target_year != year,
+        "target_note": target_note,
+        "in_year": figs.in_year,
+        "cumulative": figs.cumulative,
+        "actual": actual,
+        "computed": figs.computed,
+        "drillable": rs is not None and figs.computed,
+        "measures": figs.measures,
+        "how_in_year": figs.how_in_year,
+        "how_cumulative": figs.how_cumulative,
+        "source": source,
+        "source_note": figs.source_note,
+        "met": met,
+        "progress": progress,
+    }
 
 
 def indicator_rows(year: int) -> list[dict[str, Any]]:
-    entered = {
-        a.indicator_id: a
-        for a in IndicatorActual.objects.filter(year=year).select_related("entered_by")
-    }
-    rows = []
-    for ind in Indicator.objects.all():
-        target_year = _target_year(ind, year)
-        target = ind.target_for(target_year) if target_year else None
-        source_def = REGISTRY.get(ind.code)
-        actual = computed_value(ind.code, year)
-        if actual is not None and source_def is not None:  # a figure comes from a source
-            source, note = source_def.kind, source_def.description
-        elif ind.pk in entered:
-            actual = entered[ind.pk].value
-            source, note = "entered", entered[ind.pk].source_note
-        else:
-            source = "none"
-            note = _("no data source yet")
-        met = None
-        progress = None
-        if actual is not None and target is not None:
-            met = actual >= target
-            if target > 0:
-                progress = float((actual / target * HUNDRED).quantize(Decimal("0.1")))
-            else:
-                progress = 100.0 if met else 0.0
-        rows.append(
-            {
-                "indicator": ind,
-                "number": ind.number,
-                "code": ind.code,
-                "name": ind.display_name,
-                "unit": ind.display_unit,
-                "kind": ind.kind,
-                "targets": [
-                    (int(y), ind.target_for(int(y))) for y in sorted(ind.targets or {}, key=int)
-                ],
-                "target": target,
-                "target_year": target_year,
-                "target_is_other_year": target_year is not None and target_year != year,
-                "actual": actual,
-                "source": source,
-                "source_note": note,
-                "met": met,
-                "progress": progress,
-            }
+    return [indicator_row(ind, year) for ind in Indicator.objects.all()]
+
+
+def scope_label(scope: str | None, ind: Indicator | None = None) -> str:
+    base = base_year(ind) if ind is not None else None
+    if base is not None:  # a rate: over the year before, or a year on average since the base
+        return (
+            _("a year on average since %(year)s") % {"year": base}
+            if scope == CUMULATIVE
+            else _("over the year before")
         )
-    return rows
+    return _("running total since 2021") if scope == CUMULATIVE else _("that year alone")
 
 
 def _breakdown(qs: QuerySet, keys: list[str]) -> list[dict[str, Any]]:
@@ -143,11 +170,17 @@ def available_years() -> list[int]:
 
 def source_label(source: str) -> str:
     return {
-        "computed": _("Computed"),
-        "external": _("Computed"),
+        "computed": _("Computed from the records in this system"),
         "entered": _("Entered by the administrator"),
         "none": _("No data source yet"),
     }[source]
+
+
+def row_figure_text(row: dict[str, Any], value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.1f}" if row["kind"] == "growth" else f"{value.normalize():f}"
+    return text + ("%" if row["kind"] == "growth" else "")
 
 
 def workbook(year: int, rows, districts, programs) -> bytes:
@@ -158,24 +191,42 @@ def workbook(year: int, rows, districts, programs) -> bytes:
     wb = Workbook()
     ws = wb.worksheets[0]  # the active sheet of a new workbook
     ws.title = _("Indicators")[:31]
-    plan_years = sorted({y for r in rows for y, _v in r["targets"]})
+    plan_years = sorted({t["year"] for r in rows for t in r["targets"]})
     head = (
-        [_("No."), _("Indicator"), _("Unit")]
+        [_("No."), _("Indicator"), _("Unit"), _("Requirement"), _("Target (plan)")]
         + [_("Target %(year)s") % {"year": y} for y in plan_years]
-        + [_("Actual %(year)s") % {"year": year}, _("Source"), _("Note"), _("Target met")]
+        + [
+            _("In %(year)s") % {"year": year},
+            _("Cumulative to %(year)s") % {"year": year},
+            _("Target held to"),
+            _("Target met"),
+            _("Source"),
+            _("How the figure in the year was obtained"),
+            _("How the cumulative figure was obtained"),
+        ]
     )
     append_row(ws, head)
     for r in rows:
-        targets = dict(r["targets"])
+        targets = {t["year"]: t for t in r["targets"]}
         append_row(
             ws,
-            [r["number"], r["name"], r["unit"]]
-            + [None if targets.get(y) is None else float(targets[y]) for y in plan_years]
+            [r["number"], r["name"], r["unit"], r["requirement"], r["target_text"]]
             + [
-                None if r["actual"] is None else float(r["actual"]),
-                source_label(r["source"]),
-                str(r["source_note"]),
+                (
+                    f"{targets[y]['text'] or '–'}（{targets[y]['scope_label']}）"
+                    if y in targets
+                    else ""
+                )
+                for y in plan_years
+            ]
+            + [
+                row_figure_text(r, r["in_year"]),
+                row_figure_text(r, r["cumulative"]),
+                r["target_note"] or str(r["target_text_for_year"] or "–"),
                 "" if r["met"] is None else (_("Yes") if r["met"] else _("No")),
+                source_label(r["source"]),
+                r["how_in_year"],
+                r["how_cumulative"],
             ],
         )
     for title, data in ((_("Per district"), districts), (_("Per programme"), programs)):

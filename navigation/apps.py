@@ -10,7 +10,7 @@ class NavigationConfig(AppConfig):
     def ready(self) -> None:
         from grants import kinds
         from grants.models import ProgramKind
-        from indicators.registry import register_source
+        from indicators.registry import RecordSet, register_records
         from navigation import indicators, kind, views
 
         kinds.register(
@@ -23,8 +23,17 @@ class NavigationConfig(AppConfig):
                 apply_link=views.apply_link,
             ),
         )
-        register_source(
-            "industry-navigation-projects",
-            indicators.industry_navigation_projects,
-            _("accepted industry navigation projects in this system"),
+        register_records(
+            RecordSet(
+                name="navigation.projects-in-implementation",
+                records=indicators.projects_in_implementation,
+                distinct="pk",
+                present=indicators.present_project,
+                scope=indicators.scope_projects,
+                description=_(
+                    "industry patent navigation projects carried out (awarded under contract, or "
+                    "accepted), counted in their programme's year"
+                ),
+                noun=_("projects"),
+            )
         )

@@ -40,3 +40,39 @@ def accepted_in(year: int) -> int:
 
 def target(year: int) -> int | None:
     return TARGETS.get(year)
+
+
+# --- the record set of indicator 6 (``indicators.registry``) ------------------------------
+
+# 实施: a project is carried out from its award (under contract) through its acceptance.
+CARRIED_OUT = (Stage.AWARDED, Stage.ACCEPTED)
+
+
+def projects_in_implementation(first: int, last: int):
+    """Projects awarded or accepted, in their programme's year ``first``..``last``."""
+    return NavigationProject.objects.filter(
+        stage__in=CARRIED_OUT,
+        application__program__year__gte=first,
+        application__program__year__lte=last,
+    ).select_related("application__program", "application__organization")
+
+
+def present_project(project: NavigationProject) -> dict:
+    from django.urls import reverse
+
+    app = project.application
+    return {
+        "record": app.number,
+        "unit_key": project.pk,
+        "organization": app.organization.name,
+        "programme": app.program.display_name,
+        "date": str(app.program.year),
+        "status": str(project.get_stage_display()),
+        "url": reverse("application-detail", args=[app.pk]),
+    }
+
+
+def scope_projects(qs, user):
+    from grants.selectors import applications_visible_to
+
+    return qs.filter(application__in=applications_visible_to(user).values("pk"))

@@ -2,9 +2,8 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from indicators.plan import seed_indicators
-
-    seed_indicators(apps.get_model("indicators", "Indicator"))
+    """Once the first seed of the table; migration 0003 now seeds it from
+    ``indicators/data/indicators.json`` (this step's old code no longer fits the model)."""
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""The indicator dashboard: the plan's 12 indicators with targets, live and entered figures, export, public page."""
+"""The indicator dashboard: entered figures, breakdowns, export, who sees it, the public page."""
 
 from __future__ import annotations
 
@@ -6,74 +6,33 @@ import io
 from decimal import Decimal
 
 from django.test import Client
-from django.utils import timezone
 from openpyxl import load_workbook
 
-from grants.models import Application, Status
+from grants.audit import AuditEntry
+from grants.models import Application, Status, User
 from indicators.models import Indicator, IndicatorActual
 from indicators.services import indicator_actual_record
 from tests.support.clients import web
 
 
-def _rows(response) -> dict[str, dict]:
-    return {r["code"]: r for r in response.context["rows"]}
-
-
-def test_twelve_indicators_with_the_plans_targets(demo):
-    assert Indicator.objects.count() == 12
-    certified = Indicator.objects.get(number=8)
-    assert [certified.target_for(y) for y in (2021, 2022, 2023)] == [30, 70, 200]
-    assert Indicator.objects.get(number=7).target_for(2021) is None
-    response = web("reviewer-city").get("/dashboard/", {"year": 2022})
-    assert response.status_code == 200
-    rows = _rows(response)
-    assert len(rows) == 12
-    assert rows["certified-organizations"]["target"] == Decimal(70)
-    page = response.content.decode()
-    assert "≥40%" in page and "知识产权管理规范贯标认证单位" in page
-
-
-def test_certified_organisations_is_computed_from_approved_claims(submitted_app):
-    year = timezone.localdate().year
-    client = web("reviewer-city")
-    assert _rows(client.get("/dashboard/", {"year": year}))["certified-organizations"][
-        "actual"
-    ] == Decimal(0)
-    Application.objects.filter(pk=submitted_app["id"]).update(status=Status.APPROVED)
-    row = _rows(client.get("/dashboard/", {"year": year}))["certified-organizations"]
-    assert row["actual"] == Decimal(1) and row["source"] == "computed"
-    assert row["target_is_other_year"]  # after 2023: measured against the plan's last target
-
-
-def test_a_figure_registered_by_another_app_is_used(demo, monkeypatch):
-    import agencies.indicators
-    from indicators.registry import REGISTRY, register_source
-
-    client = web("reviewer-city")
-    row = _rows(client.get("/dashboard/", {"year": 2023}))["smes-in-custody"]
-    assert (
-        row["actual"] == Decimal(agencies.indicators.smes_in_custody(2023))
-        and row["source"] == "external"
-    )
-    monkeypatch.setitem(REGISTRY, "smes-in-custody", REGISTRY["smes-in-custody"])
-    register_source("smes-in-custody", lambda year: 420, "custody vouchers")
-    row = _rows(client.get("/dashboard/", {"year": 2023}))["smes-in-custody"]
-    assert row["actual"] == Decimal(420) and row["source"] == "external"
-    assert row["met"] is False and row["progress"] == 42.0
+def _rows(response) -> dict[int, dict]:
+    return {r["number"]: r for r in response.context["rows"]}
 
 
 def test_entered_figure_is_shown_with_its_source_and_audited(demo):
-    from grants.audit import AuditEntry
-    from grants.models import User
-
     admin = User.objects.get(username="admin")
-    growth = Indicator.objects.get(code="patent-contract-value-growth")
+    platform = Indicator.objects.get(number=10)
     indicator_actual_record(
-        actor=admin, indicator=growth, year=2022, value=Decimal("45.5"), source_note="市科技局年报"
+        actor=admin,
+        indicator=platform,
+        year=2023,
+        value=Decimal(1),
+        source_note="市市场监管局认定文件",
     )
-    row = _rows(web("admin").get("/dashboard/", {"year": 2022}))["patent-contract-value-growth"]
-    assert row["actual"] == Decimal("45.5") and row["source"] == "entered" and row["met"]
-    assert row["source_note"] == "市科技局年报"
+    row = _rows(web("admin").get("/dashboard/", {"year": 2023}))[10]
+    assert row["in_year"] == Decimal(1) and row["cumulative"] == Decimal(1)
+    assert row["source"] == "entered" and row["met"] and not row["computed"]
+    assert "市市场监管局认定文件" in row["how_in_year"]
     assert AuditEntry.objects.filter(action="indicator.actual").count() == 1
     assert IndicatorActual.objects.count() == 1
 
@@ -88,13 +47,15 @@ def test_breakdowns_per_district_and_programme(submitted_app):
     assert cert["awards"] == 1
 
 
-def test_excel_export(submitted_app):
+def test_excel_export_has_the_appendix_columns(submitted_app):
     response = web("auditor").get("/dashboard/export.xlsx", {"year": 2023})
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
     sheet = wb.worksheets[0]
     assert sheet.max_row == 13  # header + 12 indicators
     assert len(wb.worksheets) == 3
+    values = [c.value for c in sheet[10]]  # indicator 9
+    assert "知识产权托管" in values and "1000家" in values and "≥1000" in values
 
 
 def test_dashboard_is_for_staff_and_the_public_page_names_no_one(submitted_app):
@@ -107,3 +68,42 @@ def test_dashboard_is_for_staff_and_the_public_page_names_no_one(submitted_app):
     assert "乌鲁木齐天山新材料科技有限公司" not in page
     assert "91650102" not in page  # no USCC
     assert "/dashboard/export" not in page
+    assert "/dashboard/indicators/" not in page  # totals only: no list of records
+    assert "贯标认证" in page
+
+
+def test_admin_edits_a_definition_as_a_new_version_audited(demo):
+    client = web("admin")
+    ind = Indicator.objects.get(number=11)
+    url = f"/admin/indicators/indicator/{ind.pk}/change/"
+    assert client.get(url).status_code == 200
+    import json
+
+    data = {
+        "name": ind.name,
+        "name_en": ind.name_en,
+        "unit": ind.unit,
+        "unit_en": ind.unit_en,
+        "requirement": ind.requirement,
+        "target_text": ind.target_text,
+        "kind": ind.kind,
+        "targets": json.dumps(ind.targets, ensure_ascii=False),
+        "source": json.dumps(ind.source | {"note": "自治区知识产权局认定文件"}, ensure_ascii=False),
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0",
+        "versions-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ind.refresh_from_db()
+    assert ind.version == 2 and ind.source["note"] == "自治区知识产权局认定文件"
+    entry = AuditEntry.objects.get(action="indicator.definition")
+    assert entry.data["changed"] == ["source"] and entry.data["version"] == 2
+    assert ind.versions.get(version=2).definition["source"]["note"] == "自治区知识产权局认定文件"
+    # a target without a scope is refused, nothing saved
+    bad = data | {"targets": json.dumps({"2023": {"text": "3个", "value": "3"}})}
+    response = client.post(url, bad)
+    assert response.status_code == 200
+    ind.refresh_from_db()
+    assert ind.version == 2

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file: tests/support/stack.py)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:

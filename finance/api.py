@@ -335,6 +335,9 @@ def budget_create(request, payload: BudgetIn):
 )
 def ledger(request, kind: str = "", application: int | None = None):
     _reader(request)
+    if application is not None and not 0 < application < 2**63:
+        # no application has such an id (and the database's integer would overflow)
+        raise InvalidInput([{"field": "application", "message": _("No such application.")}])
     qs = Filters.parse(request.GET).entries(LedgerEntry.objects.all())
     if kind:
         if kind not in LedgerEntry.Kind.values:

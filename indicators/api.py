@@ -56,7 +56,7 @@ class HeldToOut(Schema):
     note: str
 
 
-class IndicatorOut(Schema):
+class PlanIndicatorOut(Schema):
     number: int
     code: str
     name: str
@@ -77,7 +77,7 @@ class IndicatorOut(Schema):
 
 class IndicatorsOut(Page):
     year: int
-    results: list[IndicatorOut]
+    results: list[PlanIndicatorOut]
 
 
 def _s(value: Decimal | None) -> str | None:

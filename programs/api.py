@@ -415,7 +415,7 @@ class RankedOut(Schema):
     award_amount: str | None
 
 
-class RankingOut(Schema):
+class ProgramRankingOut(Schema):
     program: str
     ranking: dict[str, Any]
     applications: list[RankedOut]
@@ -427,7 +427,7 @@ def _decides(user: Any) -> bool:
 
 @router.get(
     "/programs/{code}/ranking",
-    response={200: RankingOut, **ERRORS},
+    response={200: ProgramRankingOut, **ERRORS},
     tags=["programme steps"],
     summary="The programme's applications past the chain, ranked on merit (择优), never by amount",
 )

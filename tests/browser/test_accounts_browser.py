@@ -159,7 +159,12 @@ def test_every_page_of_every_role_passes_the_content_security_policy(
                 # found hidden for 15 s (cause not found); visibility is not what this tests.
                 page.wait_for_selector(".swagger-ui .opblock", state="attached", timeout=30_000)
             if path.startswith("/dashboard") or path.startswith("/public/indicators"):
-                page.wait_for_function("window.Chart !== undefined")
+                # the charts' script has run (polled with evaluate: wait_for_function builds a
+                # function from a string, which this very CSP refuses as eval)
+                for _ in range(100):
+                    if page.evaluate("typeof window.Chart !== 'undefined'"):
+                        break
+                    page.wait_for_timeout(100)
             page.wait_for_timeout(50)
             for violation in page.evaluate("window.__csp"):
                 problems.append(f"{username or 'anonymous'} {path}: {violation}")

@@ -159,3 +159,9 @@ def test_finance_pages_render_with_the_budget_chart(as_user):
     assert response.status_code == 302
     assert DisbursementBatch.objects.get(pk=batch["id"]).status == "paid"
     assert web("applicant").get("/finance/").status_code == 403
+
+
+def test_a_ledger_filter_by_an_impossible_application_id_is_422_not_500(as_user):
+    response = as_user("auditor").get("/ledger", application=str(2**64 + 1))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "application"

@@ -58,7 +58,7 @@ def test_in_the_openapi(demo):
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     out = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
     assert {"year", "count", "results"} <= set(out["properties"])
-    item = schema["components"]["schemas"]["IndicatorOut"]["properties"]
+    item = schema["components"]["schemas"]["PlanIndicatorOut"]["properties"]
     for name in (
         "number",
         "name",
@@ -71,3 +71,13 @@ def test_in_the_openapi(demo):
         "source",
     ):
         assert name in item
+
+
+def test_the_older_indicator_endpoints_keep_their_own_schemas(demo):
+    # two schemas of one name would overwrite each other in the OpenAPI: the plan's rows
+    # and the programmes' ranking have names of their own; the contract's stay as they were
+    schemas = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert {"indicator", "year", "value"} <= set(schemas["IndicatorOut"]["properties"])
+    assert "number" in schemas["PlanIndicatorOut"]["properties"]
+    assert {"program", "year", "results"} <= set(schemas["RankingOut"]["properties"])
+    assert "ranking" in schemas["ProgramRankingOut"]["properties"]
